@@ -1,0 +1,165 @@
+package io.nuri.sample;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The sample service the examples and tests deploy. JDK only, so it starts in well under a
+ * second. Listens on {@code $PORT} (default 8080) on {@code $BIND} (default 127.0.0.1).
+ *
+ * <pre>
+ * /              "sample-app instance=ID version=V"
+ * /health        200 "ok" (or never answers after /hang)
+ * /version       the value of APP_VERSION (default v1)
+ * /work?ms=N&cpu=N  sleep N ms, then burn N ms of CPU
+ * /crash         exits with code 1
+ * /hang          stops answering /health (the request hangs)
+ * /fail?rate=R   answers 500 with probability R (0..1), else 200
+ * </pre>
+ */
+public final class SampleApp {
+    private final String instanceId = env("NURI_INSTANCE_ID", "local");
+    private final String version = env("APP_VERSION", "v1");
+    private final AtomicBoolean hung = new AtomicBoolean();
+    private final AtomicLong served = new AtomicLong();
+
+    public static void main(String[] args) throws IOException {
+        new SampleApp().start(Integer.parseInt(env("PORT", "8080")), env("BIND", "127.0.0.1"));
+    }
+
+    private void start(int port, String bind) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 128);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::root);
+        server.createContext("/health", this::health);
+        server.createContext("/version", ex -> reply(ex, 200, version));
+        server.createContext("/work", this::work);
+        server.createContext("/crash", this::crash);
+        server.createContext("/hang", ex -> {
+            hung.set(true);
+            reply(ex, 200, "health checks will hang from now on");
+        });
+        server.createContext("/fail", this::fail);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("sample-app " + instanceId + " stopping after " + served.get() + " requests");
+            server.stop(0);
+        }));
+        server.start();
+        System.out.println("sample-app " + instanceId + " version " + version + " listening on " + bind + ":" + port);
+    }
+
+    private void root(HttpExchange ex) throws IOException {
+        if (!ex.getRequestURI().getPath().equals("/")) {
+            reply(ex, 404, "not found: " + ex.getRequestURI().getPath());
+            return;
+        }
+        reply(ex, 200, "sample-app instance=" + instanceId + " version=" + version);
+    }
+
+    private void health(HttpExchange ex) throws IOException {
+        if (hung.get()) {
+            try {
+                Thread.sleep(Long.MAX_VALUE); // a hung app: accepts the connection, never answers
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        reply(ex, 200, "ok");
+    }
+
+    private void work(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI());
+        long sleepMs = parseLong(q.get("ms"));
+        long cpuMs = parseLong(q.get("cpu"));
+        try {
+            if (sleepMs > 0) {
+                Thread.sleep(sleepMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long until = System.nanoTime() + cpuMs * 1_000_000;
+        long x = 0;
+        while (System.nanoTime() < until) {
+            x += Long.numberOfTrailingZeros(x + System.nanoTime());
+        }
+        reply(ex, 200, "worked ms=" + sleepMs + " cpu=" + cpuMs + " instance=" + instanceId + (x == 42 ? "" : ""));
+    }
+
+    private void crash(HttpExchange ex) throws IOException {
+        reply(ex, 200, "crashing");
+        System.out.println("sample-app " + instanceId + " crashing on request");
+        Runtime.getRuntime().halt(1);
+    }
+
+    private void fail(HttpExchange ex) throws IOException {
+        String rate = query(ex.getRequestURI()).getOrDefault("rate", "0.5");
+        double r;
+        try {
+            r = Double.parseDouble(rate);
+        } catch (NumberFormatException e) {
+            reply(ex, 400, "rate must be a number between 0 and 1, got " + rate);
+            return;
+        }
+        if (ThreadLocalRandom.current().nextDouble() < r) {
+            reply(ex, 500, "failed on purpose (rate " + r + ")");
+        } else {
+            reply(ex, 200, "ok");
+        }
+    }
+
+    private void reply(HttpExchange ex, int status, String body) throws IOException {
+        served.incrementAndGet();
+        byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.getResponseHeaders().set("X-Instance-Id", instanceId);
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static Map<String, String> query(URI uri) {
+        Map<String, String> q = new HashMap<>();
+        String raw = uri.getRawQuery();
+        if (raw == null) {
+            return q;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                q.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return q;
+    }
+
+    private static long parseLong(String s) {
+        if (s == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Math.min(Long.parseLong(s), 600_000));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

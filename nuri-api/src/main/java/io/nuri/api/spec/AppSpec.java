@@ -1,0 +1,44 @@
+package io.nuri.api.spec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the operator wants for an app. The decoder fills every default, so a stored spec is
+ * explicit. Later sections ({@code routes}, {@code rollout}, {@code autoscale}) are added as one
+ * more component each, with one decoder method each in {@code SpecDecoder}.
+ *
+ * @param port the port the app listens on inside its own network namespace (Kubernetes
+ *     containerPort); the process driver gives each instance a free port in {@code $PORT} instead
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record AppSpec(
+        RunSpec run,
+        Map<String, String> env,
+        int port,
+        int replicas,
+        Probes probes,
+        RestartPolicy restartPolicy,
+        Resources resources,
+        List<VolumeSpec> volumes) {
+
+    public static final int DEFAULT_PORT = 8080;
+
+    public AppSpec {
+        env = env == null ? Map.of() : Map.copyOf(env);
+        volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    }
+
+    public AppSpec withReplicas(int n) {
+        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes);
+    }
+
+    /**
+     * The part of the spec that defines what runs. Two specs with equal templates run the same
+     * revision; any other change (replicas, later routes/autoscale) never restarts an instance.
+     */
+    public RevisionTemplate template() {
+        return new RevisionTemplate(run, env, port, probes, restartPolicy, resources, volumes);
+    }
+}

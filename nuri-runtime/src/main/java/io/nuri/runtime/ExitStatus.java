@@ -1,0 +1,17 @@
+package io.nuri.runtime;
+
+import java.time.Instant;
+
+/**
+ * How an instance's process ended.
+ *
+ * @param code exit code, or null when unknown (a re-adopted process that is not our child)
+ * @param signal the signal that ended it when known (9 for SIGKILL), else 0
+ * @param reason short words for events: "exit code 1", "killed (SIGKILL)", "stopped",
+ *     "OOMKilled: memory 300Mi over limit 256Mi"
+ */
+public record ExitStatus(Integer code, int signal, String reason, Instant at) {
+    public boolean succeeded() {
+        return code != null && code == 0;
+    }
+}

@@ -1,0 +1,93 @@
+package io.nuri.store;
+
+import io.nuri.api.model.Event;
+import io.nuri.api.model.Instance;
+import io.nuri.api.model.Revision;
+import io.nuri.api.model.StoredApp;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Desired state (apps, revisions), the instance records the controllers keep, and the event
+ * log. Reads see the last committed state. All writes go through {@link #write}: one
+ * transaction, all or nothing, and watchers hear of it only after it committed.
+ *
+ * <p>Durability: a write that returned survives a kill -9 of the platform at any moment after.
+ */
+public interface Store extends AutoCloseable {
+
+    /** Runs {@code work} in one serializable transaction; on any exception nothing is written. */
+    <T> T write(Function<Tx, T> work);
+
+    // ---- reads (committed state) ----
+    List<StoredApp> apps();
+
+    List<StoredApp> apps(String namespace);
+
+    Optional<StoredApp> app(String namespace, String name);
+
+    List<Revision> revisions(String namespace, String app);
+
+    Optional<Revision> revision(String namespace, String app, int number);
+
+    List<Instance> instances();
+
+    List<Instance> instances(String namespace, String app);
+
+    Optional<Instance> instance(String id);
+
+    /** Events with id > {@code afterId}, oldest first, at most {@code limit}; filters may be null. */
+    List<Event> events(String namespace, String app, long afterId, int limit);
+
+    /**
+     * Calls {@code listener} after every committed write, on the writer's thread, with what
+     * changed. Listeners must be quick (enqueue a key). Returns a handle that stops the calls.
+     */
+    AutoCloseable watch(Consumer<Change> listener);
+
+    @Override
+    void close();
+
+    /** The operations of one write transaction. */
+    interface Tx {
+        Optional<StoredApp> app(String namespace, String name);
+
+        /**
+         * Creates (expectedVersion 0, app must not exist) or updates (expectedVersion must equal the
+         * stored version) and returns the stored app with version + 1. Generation increases when
+         * the spec changed. Throws {@link ConflictException} otherwise.
+         */
+        StoredApp putApp(StoredApp app, long expectedVersion);
+
+        /** Removes the app, its revisions and its instance records. */
+        void deleteApp(String namespace, String name);
+
+        List<Revision> revisions(String namespace, String app);
+
+        /** Stores a new revision; its number must be unused for that app. */
+        void putRevision(Revision revision);
+
+        Optional<Instance> instance(String id);
+
+        List<Instance> instances(String namespace, String app);
+
+        /** Inserts or replaces the instance record with that id. */
+        void putInstance(Instance instance);
+
+        void deleteInstance(String id);
+
+        /** Appends an event and returns it with its id. */
+        Event appendEvent(Event event);
+    }
+
+    /** What a committed write touched, for watchers: always the app the object belongs to. */
+    record Change(Kind kind, String namespace, String app) {
+        public enum Kind { APP, INSTANCE, EVENT }
+
+        public String appKey() {
+            return namespace + "/" + app;
+        }
+    }
+}
