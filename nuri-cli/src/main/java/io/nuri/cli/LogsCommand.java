@@ -1,0 +1,125 @@
+package io.nuri.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Iterator;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nuri logs APP}: the last lines of an app's instances. With {@code -f} the server answers
+ * with server-sent events ({@code event: log} / {@code data: {"instance": ID, "line": TEXT}}), read
+ * line by line as they arrive until the stream ends or the user presses Ctrl-C.
+ */
+@Command(name = "logs", description = "Print the logs of an app's instances; -f follows them.")
+final class LogsCommand extends CliCommand {
+    @Parameters(index = "0", paramLabel = "APP", description = "The app.")
+    String app;
+
+    @Option(names = "--instance", paramLabel = "ID", description = "Only this instance (lines are then printed without the [ID] prefix).")
+    String instance;
+
+    @Option(names = "--tail", paramLabel = "N", description = "Lines from the end of each log to start with (server default: 100).")
+    Integer tail;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines as they are written.")
+    boolean follow;
+
+    @Override
+    public Integer call() {
+        if (tail != null && tail < 0) {
+            throw usage("--tail must be 0 or more, got " + tail);
+        }
+        Api api = api();
+        String path = Api.appPath(ns(), app, "logs");
+        String notFound = Api.notFound(ns(), app);
+        String tailText = tail == null ? null : tail.toString();
+        if (!follow) {
+            HttpResponse<String> r = api.send(api.request(path, Api.query("instance", instance, "tail", tailText))
+                    .timeout(Api.REQUEST_TIMEOUT).header("Accept", "text/plain").GET().build());
+            api.check(r.statusCode(), r.body(), notFound);
+            cli.out.print(r.body());
+            if (!r.body().isEmpty() && !r.body().endsWith("\n")) {
+                cli.out.println();
+            }
+            cli.out.flush();
+            return 0;
+        }
+        HttpRequest req = api.request(path, Api.query("instance", instance, "tail", tailText, "follow", "true"))
+                .header("Accept", "text/event-stream").GET().build();
+        try (Stream<String> lines = api.lines(req, notFound)) {
+            follow(lines.iterator());
+        } catch (UncheckedIOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return 0;
+            }
+            throw new CliException(CliException.UNREACHABLE, "the log stream from " + api.target().url() + " broke: "
+                    + e.getCause().getMessage());
+        }
+        return 0;
+    }
+
+    /** A minimal SSE reader (WHATWG "event stream" parsing): data lines accumulate, a blank line dispatches. */
+    private void follow(Iterator<String> lines) {
+        String event = "";
+        StringBuilder data = new StringBuilder();
+        boolean hasData = false;
+        while (lines.hasNext()) {
+            String line = lines.next();
+            if (line.isEmpty()) {
+                if (hasData) {
+                    dispatch(event, data.toString());
+                }
+                event = "";
+                data.setLength(0);
+                hasData = false;
+                continue;
+            }
+            if (line.startsWith(":")) {
+                continue; // comment / keep-alive
+            }
+            int colon = line.indexOf(':');
+            String field = colon < 0 ? line : line.substring(0, colon);
+            String value = colon < 0 ? "" : line.substring(colon + 1);
+            if (value.startsWith(" ")) {
+                value = value.substring(1);
+            }
+            switch (field) {
+                case "event" -> event = value;
+                case "data" -> {
+                    if (hasData) {
+                        data.append('\n');
+                    }
+                    data.append(value);
+                    hasData = true;
+                }
+                default -> { } // id, retry: not needed for printing
+            }
+        }
+        if (hasData) {
+            dispatch(event, data.toString()); // a stream cut after the last data line still shows it
+        }
+    }
+
+    private void dispatch(String event, String data) {
+        if (!event.isEmpty() && !event.equals("log")) {
+            return;
+        }
+        JsonNode d;
+        try {
+            d = Output.JSON.readTree(data);
+        } catch (IOException e) {
+            cli.out.println(data); // not JSON: show it as it came
+            cli.out.flush();
+            return;
+        }
+        String line = Output.text(d, "line");
+        cli.out.println(instance != null ? line : "[" + Output.text(d, "instance") + "] " + line);
+        cli.out.flush();
+    }
+}
