@@ -117,15 +117,20 @@ final class Schema {
      * Returns the version found before migrating.
      */
     static int migrate(Connection c, Path file) throws SQLException {
+        return migrate(c, file, MIGRATIONS);
+    }
+
+    /** {@link #migrate(Connection, Path)} with another list of steps (tests of the mechanism). */
+    static int migrate(Connection c, Path file, List<Migration> migrations) throws SQLException {
         int found = userVersion(c);
-        checkNotNewer(found, file);
-        for (int version = found; version < latestVersion(); version++) {
-            Migration step = MIGRATIONS.get(version);
+        checkNotNewer(found, file, migrations.size());
+        for (int version = found; version < migrations.size(); version++) {
+            Migration step = migrations.get(version);
             c.setAutoCommit(false);
             try (Statement sql = c.createStatement()) {
                 // Re-read inside the transaction: another process may have migrated meanwhile.
                 int now = userVersion(c);
-                checkNotNewer(now, file);
+                checkNotNewer(now, file, migrations.size());
                 if (now > version) {
                     c.commit();
                     version = now - 1;
@@ -152,10 +157,10 @@ final class Schema {
         }
     }
 
-    private static void checkNotNewer(int found, Path file) {
-        if (found > latestVersion()) {
+    private static void checkNotNewer(int found, Path file, int known) {
+        if (found > known) {
             throw new StoreException(file + " schema version " + found + " is newer than this Nuri (knows "
-                    + latestVersion() + "); upgrade Nuri");
+                    + known + "); upgrade Nuri");
         }
     }
 }

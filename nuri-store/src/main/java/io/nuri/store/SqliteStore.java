@@ -73,6 +73,14 @@ import org.sqlite.SQLiteConfig;
  * The log keeps the newest {@code maxEvents} events: a transaction that appended events also
  * deletes those whose id is at least {@code maxEvents} below the newest one (one range delete on
  * the primary key, usually of as many rows as were appended).
+ *
+ * <h2>Conflicts and watchers</h2>
+ * {@link ConflictException} for a stale or duplicate {@code putApp}, a revision number already
+ * used, and a revision or instance of an app that does not exist (it was deleted meanwhile).
+ * Every operation checks before it changes anything, so work that catches a conflict may go on
+ * in the same transaction. Watchers run after the commit and after the write lock is released,
+ * so they may read and even write; {@code write()} called inside {@code work} is refused. An
+ * event without namespace/app is reported as {@code Change(EVENT, null, null)}.
  */
 public final class SqliteStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
