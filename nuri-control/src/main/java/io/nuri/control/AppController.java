@@ -1,0 +1,606 @@
+package io.nuri.control;
+
+import io.nuri.api.codec.Json;
+import io.nuri.api.model.Event;
+import io.nuri.api.model.Instance;
+import io.nuri.api.model.InstanceState;
+import io.nuri.api.model.Revision;
+import io.nuri.api.model.StoredApp;
+import io.nuri.api.spec.RestartPolicy;
+import io.nuri.api.spec.RevisionTemplate;
+import io.nuri.api.spec.VolumeSpec;
+import io.nuri.runtime.Driver;
+import io.nuri.runtime.DriverException;
+import io.nuri.runtime.ExitStatus;
+import io.nuri.runtime.InstanceHandle;
+import io.nuri.runtime.LaunchSpec;
+import io.nuri.runtime.Ports;
+import io.nuri.runtime.Prober;
+import io.nuri.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps every app's instances as its spec says: the right number, of the current revision,
+ * restarted when they exit or fail liveness, stopped when the app is deleted.
+ *
+ * <p>Level-triggered, in the manner of the Kubernetes deployment controller: store watches,
+ * driver exits and probe transitions only enqueue an app key; {@link #sync} re-reads the app
+ * and its instances and takes the steps that bring them closer to the spec. A pass that finds
+ * nothing to do writes nothing, so running it twice changes nothing. One thread runs every
+ * pass, so instance records have one writer and no pass races another.
+ */
+public final class AppController implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AppController.class);
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final Store store;
+    private final Driver driver;
+    private final Prober prober;
+    private final Path dataDir;
+    private final ControllerSettings settings;
+    private final Clock clock;
+    private final ScheduledExecutorService loop;
+    private final Set<String> queued = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedQueue<Observation> observations = new ConcurrentLinkedQueue<>();
+    /** Consecutive quick crashes per instance; reset after a stable run. Lost on restart: fine. */
+    private final Map<String, Integer> crashStreak = new HashMap<>();
+    /** Instances being stopped to be restarted in place (failed liveness/startup), with why. */
+    private final Map<String, String> restartReason = new HashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private volatile boolean running;
+    private AutoCloseable watch;
+
+    public AppController(Store store, Driver driver, Prober prober, Path dataDir, ControllerSettings settings,
+            Clock clock) {
+        this.store = store;
+        this.driver = driver;
+        this.prober = prober;
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.clock = clock;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nuri-controller");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Re-adopts or replaces what ran before, then starts the loop. Blocks until recovery is done. */
+    public void start() {
+        running = true;
+        try {
+            loop.submit(this::recover).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("recovery failed", e);
+        }
+        watch = store.watch(change -> {
+            if (change.kind() == Store.Change.Kind.APP) {
+                enqueue(change.appKey());
+            }
+        });
+        long resync = settings.resyncInterval().toMillis();
+        loop.scheduleWithFixedDelay(this::enqueueAll, resync, resync, TimeUnit.MILLISECONDS);
+        enqueueAll();
+    }
+
+    public boolean isRunning() {
+        return running && !loop.isShutdown();
+    }
+
+    /** Stops the loop. Instances keep running: the caller stops the driver (or not, on upgrade). */
+    @Override
+    public void close() {
+        running = false;
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (Exception ignored) {
+                // closing a watch handle cannot fail in a way we could act on
+            }
+        }
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- queue
+
+    void enqueue(String appKey) {
+        if (running && queued.add(appKey)) {
+            try {
+                loop.execute(() -> {
+                    queued.remove(appKey);
+                    syncSafely(appKey);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                queued.remove(appKey); // shutting down
+            }
+        }
+    }
+
+    private void enqueueAfter(String appKey, Duration delay) {
+        if (running) {
+            try {
+                loop.schedule(() -> enqueue(appKey), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // shutting down
+            }
+        }
+    }
+
+    private void enqueueAll() {
+        Set<String> keys = new HashSet<>();
+        store.apps().forEach(a -> keys.add(a.key()));
+        store.instances().forEach(i -> keys.add(i.appKey()));
+        keys.forEach(this::enqueue);
+    }
+
+    private void observe(Observation o) {
+        observations.add(o);
+        enqueue(o.appKey());
+    }
+
+    private void syncSafely(String appKey) {
+        try {
+            applyObservations();
+            sync(appKey);
+        } catch (RuntimeException e) {
+            log.error("sync of app {} failed; retrying in 2 s", appKey, e);
+            enqueueAfter(appKey, Duration.ofSeconds(2));
+        }
+    }
+
+    // ---------------------------------------------------------------- observations
+
+    private void applyObservations() {
+        for (Observation o; (o = observations.poll()) != null; ) {
+            Optional<Instance> found = store.instance(o.instanceId());
+            if (found.isEmpty() || found.get().pid() != o.pid()) {
+                continue; // about an instance or incarnation that is gone
+            }
+            switch (o) {
+                case Observation.Exited e -> onExit(found.get(), e.status());
+                case Observation.ProbeChanged p -> onProbe(found.get(), p);
+            }
+        }
+    }
+
+    private void onExit(Instance inst, ExitStatus status) {
+        prober.unwatch(inst.id());
+        Instant now = clock.instant();
+        if (inst.state() == InstanceState.Terminating) {
+            store.write(tx -> {
+                tx.deleteInstance(inst.id());
+                tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), "Stopped",
+                        inst.id() + " stopped: " + status.reason()));
+                return null;
+            });
+            log.info("app={} instance={} revision={} stopped: {}", inst.appKey(), inst.id(), inst.revision(),
+                    status.reason());
+            crashStreak.remove(inst.id());
+            return;
+        }
+        String why = Optional.ofNullable(restartReason.remove(inst.id())).orElse(status.reason());
+        RestartPolicy policy = restartPolicy(inst);
+        boolean restart = policy == RestartPolicy.Always || policy == RestartPolicy.OnFailure && !status.succeeded();
+        if (!restart) {
+            InstanceState end = status.succeeded() ? InstanceState.Succeeded : InstanceState.Failed;
+            store.write(tx -> {
+                tx.putInstance(inst.toBuilder().state(end).lastExitCode(status.code()).reason(why)
+                        .nextRestartAt(null).build());
+                tx.appendEvent(event(end == InstanceState.Failed, inst, "Exited",
+                        inst.id() + " exited: " + why + "; not restarted (restartPolicy " + policy + ")"));
+                return null;
+            });
+            return;
+        }
+        boolean ranStable = inst.startedAt() != null
+                && Duration.between(inst.startedAt(), status.at()).compareTo(settings.stableAfter()) >= 0;
+        int streak = ranStable ? 1 : crashStreak.getOrDefault(inst.id(), 0) + 1;
+        crashStreak.put(inst.id(), streak);
+        Duration delay = settings.backoff(streak);
+        store.write(tx -> {
+            tx.putInstance(inst.toBuilder().state(InstanceState.Failed).lastExitCode(status.code()).reason(why)
+                    .nextRestartAt(now.plus(delay)).build());
+            tx.appendEvent(Event.warning(inst.namespace(), inst.app(), inst.id(), "Exited",
+                    inst.id() + " exited: " + why + "; restarting " + (delay.isZero() ? "now" : "in " + seconds(delay))));
+            return null;
+        });
+        log.warn("app={} instance={} revision={} exited: {}; restart in {}", inst.appKey(), inst.id(),
+                inst.revision(), why, seconds(delay));
+    }
+
+    private void onProbe(Instance inst, Observation.ProbeChanged p) {
+        if (!inst.state().isLive()) {
+            return;
+        }
+        boolean kill = !p.passing() && (p.kind() == Prober.Kind.LIVENESS || p.kind() == Prober.Kind.STARTUP);
+        if (kill) {
+            String why = p.kind().name().toLowerCase(java.util.Locale.ROOT) + " probe failed: " + p.detail();
+            restartReason.put(inst.id(), why);
+            prober.unwatch(inst.id());
+            store.write(tx -> {
+                tx.putInstance(inst.withState(InstanceState.Unready, why));
+                tx.appendEvent(Event.warning(inst.namespace(), inst.app(), inst.id(), "Unhealthy",
+                        inst.id() + " " + why + "; restarting it"));
+                return null;
+            });
+            log.warn("app={} instance={} revision={} {}; killing it", inst.appKey(), inst.id(), inst.revision(), why);
+            driver.stop(inst.id(), settings.stopGrace());
+            return;
+        }
+        if (p.kind() != Prober.Kind.READINESS) {
+            return;
+        }
+        if (p.passing() && inst.state() != InstanceState.Ready) {
+            Instant now = clock.instant();
+            String after = inst.startedAt() == null ? "" : " after " + seconds(Duration.between(inst.startedAt(), now));
+            store.write(tx -> {
+                tx.putInstance(inst.toBuilder().state(InstanceState.Ready).readyAt(now).reason(null).build());
+                tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), "Ready",
+                        inst.id() + " is ready (revision " + inst.revision() + ", port " + inst.port() + ")" + after));
+                return null;
+            });
+        } else if (!p.passing() && inst.state() == InstanceState.Ready) {
+            store.write(tx -> {
+                tx.putInstance(inst.withState(InstanceState.Unready, "readiness probe failed: " + p.detail()));
+                tx.appendEvent(Event.warning(inst.namespace(), inst.app(), inst.id(), "Unready",
+                        inst.id() + " is not ready: " + p.detail()));
+                return null;
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- sync
+
+    /** One pass for one app. Guard clauses pick the path, as in syncDeployment. */
+    void sync(String appKey) {
+        int slash = appKey.indexOf('/');
+        String namespace = appKey.substring(0, slash);
+        String name = appKey.substring(slash + 1);
+        StoredApp app = store.app(namespace, name).orElse(null);
+        List<Instance> instances = store.instances(namespace, name);
+        if (app == null) {
+            instances.forEach(i -> stopOrForget(i, "its app is gone"));
+            return;
+        }
+        if (app.deleting()) {
+            syncDeletion(app, instances);
+            return;
+        }
+        Map<Integer, Revision> revisions = new HashMap<>();
+        store.revisions(namespace, name).forEach(r -> revisions.put(r.number(), r));
+        instances.stream()
+                .filter(i -> i.state() == InstanceState.Terminating && !driver.running().contains(i.id()))
+                .forEach(this::forgetStopped);
+        restartDue(app, store.instances(namespace, name), revisions);
+        scaleAndRoll(app, store.instances(namespace, name), revisions);
+    }
+
+    private void syncDeletion(StoredApp app, List<Instance> instances) {
+        instances.forEach(i -> stopOrForget(i, "app deleted"));
+        if (store.instances(app.namespace(), app.name()).isEmpty()) {
+            store.write(tx -> {
+                tx.deleteApp(app.namespace(), app.name());
+                tx.appendEvent(Event.normal(app.namespace(), app.name(), null, "Deleted",
+                        "app " + app.key() + " deleted; every instance stopped"));
+                return null;
+            });
+            log.info("app={} deleted", app.key());
+        }
+    }
+
+    /** Instances waiting out their backoff: restart the ones that are due, requeue for the rest. */
+    private void restartDue(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
+        Instant now = clock.instant();
+        for (Instance inst : instances) {
+            if (inst.state() != InstanceState.Failed || inst.nextRestartAt() == null) {
+                continue;
+            }
+            if (inst.nextRestartAt().isAfter(now)) {
+                enqueueAfter(app.key(), Duration.between(now, inst.nextRestartAt()));
+                continue;
+            }
+            Revision rev = revisions.get(inst.revision());
+            if (rev == null || inst.revision() != app.revision() && countLive(instances, app.revision()) > 0) {
+                // An old revision's slot during a rollout: replace rather than restart it.
+                store.write(tx -> {
+                    tx.deleteInstance(inst.id());
+                    return null;
+                });
+                continue;
+            }
+            int restarts = inst.restarts() + 1;
+            int streak = crashStreak.getOrDefault(inst.id(), 1);
+            String message = inst.id() + " restarted: " + inst.reason() + " (" + Ordinals.of(restarts)
+                    + " restart, next backoff " + seconds(settings.backoff(streak + 1)) + ")";
+            launch(app, rev, inst.toBuilder().restarts(restarts).build(), "Restarted", message);
+        }
+    }
+
+    /**
+     * Brings the count of instances to the spec and the old revision's instances to zero, one
+     * surge instance at a time and never fewer Ready instances than desired (maxSurge 1,
+     * maxUnavailable 0). Example, 2 replicas moving from revision 1 to 2: start one of rev 2
+     * (3 total); when it is Ready, 3 Ready >= 2, stop one of rev 1; start the second of rev 2;
+     * when Ready, stop the last of rev 1.
+     */
+    private void scaleAndRoll(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
+        int desired = app.app().spec().replicas();
+        List<Instance> current = new ArrayList<>();
+        List<Instance> old = new ArrayList<>();
+        for (Instance i : instances) {
+            if (i.state() == InstanceState.Terminating || i.state() == InstanceState.Succeeded) {
+                continue;
+            }
+            (i.revision() == app.revision() ? current : old).add(i);
+        }
+        Revision rev = revisions.get(app.revision());
+        if (rev == null) {
+            log.error("app={} points at revision {} which is not stored", app.key(), app.revision());
+            return;
+        }
+        int maxTotal = old.isEmpty() ? desired : desired + 1;
+        int toCreate = Math.min(desired - current.size(), maxTotal - current.size() - old.size());
+        for (int n = 0; n < toCreate; n++) {
+            Instance fresh = new Instance.Builder()
+                    .id(newInstanceId(app.name(), rev.hash()))
+                    .namespace(app.namespace()).app(app.name()).revision(rev.number())
+                    .state(InstanceState.Pending).createdAt(clock.instant()).build();
+            launch(app, rev, fresh, "Started", null);
+        }
+        if (current.size() > desired) {
+            byStopPreference(current).stream().limit(current.size() - desired)
+                    .forEach(i -> terminate(i, "scaled down to " + desired + " replicas"));
+        }
+        if (!old.isEmpty()) {
+            long readyNow = instances.stream().filter(i -> i.state() == InstanceState.Ready).count();
+            long removable = desired == 0 ? old.size() : readyNow - desired;
+            for (Instance i : byStopPreference(old)) {
+                boolean notServing = i.state() != InstanceState.Ready;
+                if (notServing || removable-- > 0) {
+                    terminate(i, "replaced by revision " + app.revision());
+                }
+            }
+        }
+    }
+
+    /** Not serving first, then the youngest: the oldest Ready instances are the proven ones. */
+    private static List<Instance> byStopPreference(List<Instance> instances) {
+        List<Instance> sorted = new ArrayList<>(instances);
+        sorted.sort(Comparator.comparing((Instance i) -> i.state() == InstanceState.Ready)
+                .thenComparing(Instance::createdAt, Comparator.nullsFirst(Comparator.reverseOrder())));
+        return sorted;
+    }
+
+    private static long countLive(List<Instance> instances, int revision) {
+        return instances.stream().filter(i -> i.revision() == revision && i.state().isLive()).count();
+    }
+
+    // ---------------------------------------------------------------- instance lifecycle
+
+    /**
+     * Starts {@code inst} (new, or restarted in place). The record is written before the
+     * process exists, so a crash between fork and the second write leaves a record without a
+     * handle; recovery then reaps the stray process by its owner marker.
+     */
+    private void launch(StoredApp app, Revision rev, Instance inst, String reason, String message) {
+        int port = Ports.freeLocalPort();
+        Instance pending = inst.toBuilder().state(InstanceState.Pending).port(port).pid(0).handle(null)
+                .nextRestartAt(null).build();
+        store.write(tx -> {
+            tx.putInstance(pending);
+            return null;
+        });
+        LaunchSpec spec;
+        try {
+            spec = launchSpec(app, rev, pending);
+        } catch (IOException e) {
+            failedToStart(pending, "cannot prepare volumes: " + e.getMessage());
+            return;
+        }
+        InstanceHandle handle;
+        try {
+            handle = driver.start(spec);
+        } catch (DriverException | RuntimeException e) {
+            failedToStart(pending, "failed to start: " + e.getMessage());
+            return;
+        }
+        Instant now = clock.instant();
+        Instance started = pending.toBuilder().state(InstanceState.Starting).pid(handle.pid()).port(handle.port())
+                .startedAt(now).readyAt(null).reason(null).handle(Json.write(handle)).build();
+        String text = message != null ? message
+                : inst.id() + " started (revision " + rev.number() + ", pid " + handle.pid() + ", port " + port + ")";
+        store.write(tx -> {
+            tx.putInstance(started);
+            tx.appendEvent(Event.normal(app.namespace(), app.name(), inst.id(), reason, text));
+            return null;
+        });
+        log.info("app={} instance={} revision={} {}", app.key(), inst.id(), rev.number(), text);
+        watch(started, rev.template(), spec.env());
+    }
+
+    private void watch(Instance inst, RevisionTemplate template, Map<String, String> env) {
+        String appKey = inst.appKey();
+        long pid = inst.pid();
+        driver.exit(inst.id()).whenComplete((status, error) -> observe(new Observation.Exited(appKey, inst.id(), pid,
+                status != null ? status : new ExitStatus(null, 0, "lost: " + error, clock.instant()))));
+        prober.watch(inst.id(), LOOPBACK, inst.port(), template.probes(), env,
+                (id, kind, passing, detail) -> observe(new Observation.ProbeChanged(appKey, id, pid, kind, passing, detail)));
+    }
+
+    private void failedToStart(Instance inst, String why) {
+        int streak = crashStreak.getOrDefault(inst.id(), 0) + 1;
+        crashStreak.put(inst.id(), streak);
+        Duration delay = settings.backoff(Math.max(streak, 2));
+        store.write(tx -> {
+            tx.putInstance(inst.toBuilder().state(InstanceState.Failed).reason(why)
+                    .nextRestartAt(clock.instant().plus(delay)).build());
+            tx.appendEvent(Event.warning(inst.namespace(), inst.app(), inst.id(), "FailedStart",
+                    inst.id() + " " + why + "; retrying in " + seconds(delay)));
+            return null;
+        });
+        log.warn("app={} instance={} revision={} {}", inst.appKey(), inst.id(), inst.revision(), why);
+        enqueueAfter(inst.appKey(), delay);
+    }
+
+    /**
+     * Stops an instance for good: a live process gets SIGTERM and its grace period (the record
+     * goes when the exit is observed); a record with no process behind it goes at once.
+     */
+    private void terminate(Instance inst, String why) {
+        prober.unwatch(inst.id());
+        boolean hasProcess = driver.running().contains(inst.id());
+        store.write(tx -> {
+            if (hasProcess) {
+                tx.putInstance(inst.withState(InstanceState.Terminating, why));
+            } else {
+                tx.deleteInstance(inst.id());
+            }
+            tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), hasProcess ? "Stopping" : "Removed",
+                    (hasProcess ? "stopping " : "removed ") + inst.id() + ": " + why));
+            return null;
+        });
+        if (hasProcess) {
+            driver.stop(inst.id(), settings.stopGrace());
+        }
+    }
+
+    /** Like {@link #terminate}, for instances already on their way out. */
+    private void stopOrForget(Instance inst, String why) {
+        if (inst.state() != InstanceState.Terminating) {
+            terminate(inst, why);
+        } else if (!driver.running().contains(inst.id())) {
+            forgetStopped(inst);
+        }
+    }
+
+    /** A Terminating record whose process is gone but whose exit we did not hear of. */
+    private void forgetStopped(Instance inst) {
+        store.write(tx -> {
+            tx.deleteInstance(inst.id());
+            tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), "Stopped", inst.id() + " stopped"));
+            return null;
+        });
+    }
+
+    private LaunchSpec launchSpec(StoredApp app, Revision rev, Instance inst) throws IOException {
+        RevisionTemplate t = rev.template();
+        Map<String, String> env = new LinkedHashMap<>(t.env());
+        for (VolumeSpec v : t.volumes()) {
+            Path dir = dataDir.resolve("volumes").resolve(app.namespace()).resolve(app.name()).resolve(v.name());
+            Files.createDirectories(dir);
+            env.put(v.envVar(), dir.toString());
+        }
+        Path logDir = dataDir.resolve("logs").resolve(app.namespace()).resolve(app.name());
+        return new LaunchSpec(inst.id(), app.namespace(), app.name(), rev.number(), t.run(), env, inst.port(),
+                t.resources(), logDir, settings.stopGrace());
+    }
+
+    private RestartPolicy restartPolicy(Instance inst) {
+        return store.revision(inst.namespace(), inst.app(), inst.revision())
+                .map(r -> r.template().restartPolicy()).orElse(RestartPolicy.Always);
+    }
+
+    private String newInstanceId(String app, String revisionHash) {
+        String alphabet = "bcdfghjklmnpqrstvwxz2456789"; // no vowels: ids never spell words
+        StringBuilder sb = new StringBuilder(app).append('-').append(revisionHash, 0, 5).append('-');
+        for (int i = 0; i < 5; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * After a restart of the platform: every instance record either gets its process back
+     * (proven by the driver) or is started again; every process of ours that no record claims
+     * is stopped. Never two live copies of an instance, never an orphan.
+     */
+    private void recover() {
+        Set<String> adopted = new HashSet<>();
+        for (Instance inst : store.instances()) {
+            Optional<InstanceHandle> handle = Optional.empty();
+            if (inst.handle() != null) {
+                handle = driver.recover(Json.read(inst.handle(), InstanceHandle.class));
+            }
+            if (handle.isPresent()) {
+                adopted.add(inst.id());
+                InstanceHandle h = handle.get();
+                Instance live = inst.toBuilder().pid(h.pid()).port(h.port()).handle(Json.write(h)).build();
+                if (!live.equals(inst)) {
+                    store.write(tx -> {
+                        tx.putInstance(live);
+                        return null;
+                    });
+                }
+                if (inst.state() == InstanceState.Terminating) {
+                    driver.exit(inst.id()).whenComplete((s, e) -> observe(new Observation.Exited(inst.appKey(),
+                            inst.id(), live.pid(), s != null ? s : new ExitStatus(null, 0, "stopped", clock.instant()))));
+                    driver.stop(inst.id(), settings.stopGrace());
+                } else {
+                    Optional<Revision> rev = store.revision(inst.namespace(), inst.app(), inst.revision());
+                    Map<String, String> env = rev.map(r -> r.template().env()).orElse(Map.of());
+                    rev.ifPresent(r -> watch(live, r.template(), env));
+                }
+                log.info("app={} instance={} revision={} re-adopted (pid {})", inst.appKey(), inst.id(),
+                        inst.revision(), h.pid());
+            } else if (inst.state() == InstanceState.Terminating) {
+                store.write(tx -> {
+                    tx.deleteInstance(inst.id());
+                    return null;
+                });
+            } else if (inst.state().isLive()) {
+                // Its process is gone (platform stopped, machine rebooted): start it again now,
+                // without counting it as a crash of the app.
+                store.write(tx -> {
+                    tx.putInstance(inst.toBuilder().state(InstanceState.Failed).pid(0).handle(null)
+                            .reason("process gone after a platform restart").nextRestartAt(clock.instant()).build());
+                    tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), "Lost",
+                            inst.id() + " was not running after the platform restarted; starting it again"));
+                    return null;
+                });
+            }
+        }
+        var reaped = driver.reapStrays(adopted);
+        if (!reaped.isEmpty()) {
+            log.warn("stopped {} stray process(es) no record claims: {}", reaped.size(), reaped);
+        }
+    }
+
+    private static Event event(boolean warning, Instance inst, String reason, String message) {
+        return warning ? Event.warning(inst.namespace(), inst.app(), inst.id(), reason, message)
+                : Event.normal(inst.namespace(), inst.app(), inst.id(), reason, message);
+    }
+
+    static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+}

@@ -1,0 +1,121 @@
+package io.nuri.server;
+
+import ch.qos.logback.classic.Level;
+import io.nuri.api.codec.SpecException;
+import io.nuri.control.AppService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nuri server}: runs the platform in the foreground until SIGTERM or SIGINT, then stops
+ * every instance within its grace period and exits 0.
+ */
+@Command(name = "nuri server", mixinStandardHelpOptions = true, version = NuriServer.VERSION,
+        description = "Run the Nuri platform (API server, controllers, instances) in the foreground.",
+        sortOptions = false)
+public final class ServerMain implements Callable<Integer> {
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "State, logs and token (default: $NURI_HOME, else ~/.nuri).")
+    Path dataDir;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file (default: $NURI_CONFIG, else <data-dir>/config.yaml if present).")
+    Path config;
+
+    @Option(names = "--api-host", paramLabel = "ADDR", description = "Address the API binds (default: 127.0.0.1; $NURI_API_HOST).")
+    String apiHost;
+
+    @Option(names = "--api-port", paramLabel = "PORT", description = "API port, 0 for any free one (default: 7070; $NURI_API_PORT).")
+    Integer apiPort;
+
+    @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
+    Integer stopGraceSeconds;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn or error (default: info; $NURI_LOG_LEVEL).")
+    String logLevel;
+
+    @Option(names = {"--apply", "-f"}, paramLabel = "FILE", description = "Spec file or folder to apply once the server is up (repeatable).")
+    List<Path> apply = new ArrayList<>();
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new ServerMain()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerSettings settings;
+        try {
+            settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, stopGraceSeconds,
+                    logLevel, apply), System.getenv());
+        } catch (SettingsLoader.SettingsException e) {
+            System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));
+            return 2;
+        }
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(Level.toLevel(settings.logLevel(), Level.INFO));
+        NuriServer server;
+        try {
+            server = NuriServer.start(settings);
+        } catch (IllegalStateException e) {
+            System.err.println("nuri server: " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException | java.util.concurrent.CompletionException e) {
+            System.err.println("nuri server: cannot start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable shutdown = () -> {
+            server.close();
+            stopped.countDown();
+        };
+        // Handle TERM/INT ourselves so an orderly stop exits 0 (a plain shutdown hook exits 143).
+        for (String signal : List.of("TERM", "INT")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "nuri-shutdown").start());
+        }
+        System.out.println("Nuri " + NuriServer.VERSION + " is running.");
+        System.out.println("  API:    " + server.apiUrl() + "  (token: " + settings.dataDir().resolve(AdminToken.FILE) + ")");
+        System.out.println("  Data:   " + settings.dataDir());
+        applyAtStart(server, settings.apply());
+        System.out.println("  Try:    NURI_HOME=" + settings.dataDir() + " ./nuri get instances   (Ctrl-C stops Nuri and its instances)");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static void applyAtStart(NuriServer server, List<Path> paths) throws java.io.IOException {
+        for (Path path : paths) {
+            List<Path> files;
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> s = Files.list(path)) {
+                    files = s.filter(p -> p.toString().matches(".*\\.(ya?ml|json)$")).sorted().toList();
+                }
+            } else {
+                files = List.of(path);
+            }
+            for (Path file : files) {
+                try {
+                    Path abs = file.toAbsolutePath().normalize();
+                    for (AppService.ApplyResult r : server.apps().apply(file.toString(), Files.readString(abs),
+                            abs.getParent(), false)) {
+                        System.out.println("  Applied: app/" + r.name() + " " + r.action() + " (namespace " + r.namespace()
+                                + ", revision " + r.revision() + ")");
+                    }
+                } catch (SpecException e) {
+                    e.errors().forEach(err -> System.err.println("nuri server: " + err));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    System.err.println("nuri server: " + file + ": no such file");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.nuri.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The platform's settings after flags, {@code NURI_*} environment variables and the YAML config
+ * file were merged, in that order of precedence (see {@link SettingsLoader}).
+ *
+ * @param apiHost address the API binds; 127.0.0.1 unless told otherwise
+ * @param apply spec files to apply once the server is up (flag only)
+ */
+public record ServerSettings(Path dataDir, String apiHost, int apiPort, Duration stopGrace, String logLevel,
+        List<Path> apply) {
+    public static final String DEFAULT_API_HOST = "127.0.0.1";
+    public static final int DEFAULT_API_PORT = 7070;
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+    public static final String DEFAULT_LOG_LEVEL = "info";
+
+    public ServerSettings {
+        apply = List.copyOf(apply);
+    }
+}

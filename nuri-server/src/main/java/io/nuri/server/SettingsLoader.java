@@ -1,0 +1,143 @@
+package io.nuri.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nuri.api.codec.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Merges settings: a flag wins over {@code NURI_*} env, which wins over the config file
+ * ({@code --config}, else {@code NURI_CONFIG}, else {@code <data-dir>/config.yaml} when it
+ * exists), which wins over the defaults in {@link ServerSettings}.
+ *
+ * <pre>
+ * # config.yaml
+ * apiHost: 127.0.0.1
+ * apiPort: 7070
+ * stopGraceSeconds: 10
+ * logLevel: info
+ * </pre>
+ */
+final class SettingsLoader {
+    /** Values given as flags; null when absent. */
+    record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, Integer stopGraceSeconds, String logLevel,
+            List<Path> apply) {}
+
+    static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "stopGraceSeconds", "logLevel");
+
+    private SettingsLoader() {}
+
+    static ServerSettings load(Flags flags, Map<String, String> env) throws SettingsException {
+        Path dataDir = flags.dataDir() != null ? flags.dataDir()
+                : env.get("NURI_HOME") != null ? Path.of(env.get("NURI_HOME"))
+                : Path.of(System.getProperty("user.home"), ".nuri");
+        dataDir = dataDir.toAbsolutePath().normalize();
+        Path configFile = flags.config() != null ? flags.config()
+                : env.get("NURI_CONFIG") != null ? Path.of(env.get("NURI_CONFIG"))
+                : Files.exists(dataDir.resolve("config.yaml")) ? dataDir.resolve("config.yaml") : null;
+        JsonNode file = configFile == null ? Json.MAPPER.createObjectNode() : readConfig(configFile);
+
+        List<String> errors = new ArrayList<>();
+        String apiHost = firstNonNull(flags.apiHost(), env.get("NURI_API_HOST"), text(file, "apiHost"),
+                ServerSettings.DEFAULT_API_HOST);
+        int apiPort = intSetting("api port", flags.apiPort(), env.get("NURI_API_PORT"), file, "apiPort",
+                ServerSettings.DEFAULT_API_PORT, 0, 65535, errors);
+        int grace = intSetting("stop grace seconds", flags.stopGraceSeconds(), env.get("NURI_STOP_GRACE_SECONDS"), file,
+                "stopGraceSeconds", (int) ServerSettings.DEFAULT_STOP_GRACE.toSeconds(), 0, 3600, errors);
+        String logLevel = firstNonNull(flags.logLevel(), env.get("NURI_LOG_LEVEL"), text(file, "logLevel"),
+                ServerSettings.DEFAULT_LOG_LEVEL);
+        if (!Set.of("trace", "debug", "info", "warn", "error").contains(logLevel.toLowerCase(java.util.Locale.ROOT))) {
+            errors.add("log level: must be one of trace, debug, info, warn, error, got \"" + logLevel + "\"");
+        }
+        if (!errors.isEmpty()) {
+            throw new SettingsException(String.join("\n", errors));
+        }
+        return new ServerSettings(dataDir, apiHost, apiPort, Duration.ofSeconds(grace), logLevel,
+                flags.apply() == null ? List.of() : flags.apply());
+    }
+
+    private static JsonNode readConfig(Path file) throws SettingsException {
+        JsonNode node;
+        try {
+            node = Json.YAML.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new SettingsException(file + ": cannot read: " + e.getMessage());
+        }
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return Json.MAPPER.createObjectNode();
+        }
+        if (!node.isObject()) {
+            throw new SettingsException(file + ": must be a map of settings");
+        }
+        List<String> unknown = new ArrayList<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!FILE_KEYS.contains(key)) {
+                unknown.add(file + ": " + key + ": unknown setting (known: " + String.join(", ", FILE_KEYS.stream().sorted().toList()) + ")");
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new SettingsException(String.join("\n", unknown));
+        }
+        return node;
+    }
+
+    private static int intSetting(String what, Integer flag, String envValue, JsonNode file, String key, int dflt,
+            int min, int max, List<String> errors) {
+        Integer value = flag;
+        String source = "flag";
+        if (value == null && envValue != null) {
+            source = "environment";
+            try {
+                value = Integer.parseInt(envValue.trim());
+            } catch (NumberFormatException e) {
+                errors.add(what + " (environment): must be an integer, got \"" + envValue + "\"");
+                return dflt;
+            }
+        }
+        if (value == null && file.has(key)) {
+            source = "config file";
+            if (!file.get(key).canConvertToInt() || !file.get(key).isIntegralNumber()) {
+                errors.add(what + " (config file " + key + "): must be an integer, got " + file.get(key));
+                return dflt;
+            }
+            value = file.get(key).intValue();
+        }
+        if (value == null) {
+            return dflt;
+        }
+        if (value < min || value > max) {
+            errors.add(what + " (" + source + "): must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static String text(JsonNode file, String key) {
+        JsonNode n = file.get(key);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    @SafeVarargs
+    private static <T> T firstNonNull(T... values) {
+        for (T v : values) {
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** Bad settings; the message names where each came from. */
+    static final class SettingsException extends Exception {
+        SettingsException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.nuri.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nuri.api.codec.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Random and mutated request bodies against a real in-process server: it never fails with a
+ * 5xx, every rejection is a JSON error that says what is wrong, and a rejected request leaves
+ * the store exactly as it was.
+ */
+class ApiPropertyTest {
+    private static final Set<Integer> REJECTIONS = Set.of(400, 404, 409, 422);
+    private static NuriServer server;
+    private static Path dataDir;
+    private static String token;
+    private static HttpClient http;
+
+    @BeforeContainer
+    static void start() throws Exception {
+        dataDir = Files.createTempDirectory("nuri-prop");
+        server = NuriServer.start(new ServerSettings(dataDir, "127.0.0.1", 0, Duration.ofSeconds(2), "warn", List.of()));
+        token = Files.readString(dataDir.resolve(AdminToken.FILE)).trim();
+        http = HttpClient.newHttpClient();
+        // One app that exists, so mutations can also hit "configured" and scale paths.
+        assertThat(apply(baseSpec().toString(), false).statusCode()).isEqualTo(200);
+    }
+
+    @AfterContainer
+    static void stop() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static ObjectNode baseSpec() {
+        ObjectNode app = Json.MAPPER.createObjectNode();
+        app.put("apiVersion", "nuri.io/v1").put("kind", "App");
+        app.putObject("metadata").put("name", "prop").putObject("labels").put("tier", "web");
+        ObjectNode spec = app.putObject("spec");
+        spec.putObject("run").putArray("command").add("sleep").add("60");
+        spec.put("replicas", 0);
+        spec.putObject("env").put("GREETING", "hello");
+        spec.putObject("resources").put("cpu", "250m").put("memory", "64Mi");
+        ObjectNode probes = spec.putObject("probes");
+        probes.putObject("readiness").put("periodSeconds", 1).putObject("tcp");
+        probes.putObject("liveness").put("failureThreshold", 3).putObject("http").put("path", "/health");
+        spec.putArray("volumes").addObject().put("name", "data");
+        return app;
+    }
+
+    @Property(tries = 150)
+    void mutatedSpecsAreAcceptedOrRejectedCleanly(@ForAll("mutatedSpecs") String body) throws Exception {
+        String before = snapshot();
+        HttpResponse<String> r = apply(body, false);
+        assertThat(r.statusCode()).as("body:\n%s\nanswer: %s", body, r.body()).isIn(200, 400, 409, 422);
+        if (r.statusCode() != 200) {
+            assertClearError(r);
+            assertThat(snapshot()).as("store changed by a rejected apply of:\n%s", body).isEqualTo(before);
+        }
+    }
+
+    @Property(tries = 100)
+    void arbitraryTextIsRejectedCleanly(@ForAll("garbage") String body) throws Exception {
+        String before = snapshot();
+        HttpResponse<String> r = apply(body, false);
+        assertThat(r.statusCode()).as("body: %s -> %s", body, r.body()).isLessThan(500);
+        if (r.statusCode() != 200) {
+            assertClearError(r);
+            assertThat(snapshot()).isEqualTo(before);
+        }
+    }
+
+    @Property(tries = 80)
+    void scaleBodiesAreValidated(@ForAll("scaleBodies") String body) throws Exception {
+        String before = snapshot();
+        HttpResponse<String> r = send("PUT", "/api/v1/namespaces/default/apps/prop/scale", body);
+        assertThat(r.statusCode()).as("body %s -> %s", body, r.body()).isLessThan(500);
+        if (r.statusCode() != 200) {
+            assertClearError(r);
+            assertThat(snapshot()).isEqualTo(before);
+        } else {
+            send("PUT", "/api/v1/namespaces/default/apps/prop/scale", "{\"replicas\": 0}");
+        }
+    }
+
+    private static void assertClearError(HttpResponse<String> r) throws IOException {
+        assertThat(REJECTIONS).contains(r.statusCode());
+        JsonNode error = Json.MAPPER.readTree(r.body());
+        assertThat(error.path("error").asText()).isNotBlank();
+        assertThat(error.path("message").asText()).isNotBlank();
+        if (r.statusCode() == 422) {
+            assertThat(error.get("details")).isNotEmpty().allSatisfy(d -> {
+                assertThat(d.path("file").asText()).isNotBlank();
+                assertThat(d.path("message").asText()).isNotBlank();
+            });
+        }
+    }
+
+    /** Apps, revisions and instance ids as the API shows them: what a rejected request must not touch. */
+    private static String snapshot() throws Exception {
+        StringBuilder sb = new StringBuilder(send("GET", "/api/v1/apps", null).body());
+        for (JsonNode app : Json.MAPPER.readTree(sb.toString())) {
+            sb.append(send("GET", "/api/v1/namespaces/" + app.get("namespace").asText() + "/apps/"
+                    + app.get("name").asText() + "/revisions", null).body());
+        }
+        return sb.toString();
+    }
+
+    private static HttpResponse<String> apply(String body, boolean dryRun) throws Exception {
+        return send("POST", "/api/v1/apply?file=" + URLEncoder.encode("prop.yaml", StandardCharsets.UTF_8)
+                + "&baseDir=" + URLEncoder.encode(dataDir.toString(), StandardCharsets.UTF_8)
+                + (dryRun ? "&dryRun=true" : ""), body);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.apiUrl() + path))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    // ------------------------------------------------------------------ generators
+
+    @Provide
+    Arbitrary<String> mutatedSpecs() {
+        Arbitrary<Integer> seeds = Arbitraries.integers().between(0, Integer.MAX_VALUE);
+        Arbitrary<Integer> counts = Arbitraries.integers().between(1, 4);
+        Arbitrary<Boolean> yaml = Arbitraries.of(true, false);
+        return Combinators.combine(seeds, counts, yaml).as((seed, count, asYaml) -> {
+            java.util.Random random = new java.util.Random(seed);
+            ObjectNode spec = baseSpec();
+            for (int i = 0; i < count; i++) {
+                mutate(spec, random);
+            }
+            return asYaml ? Json.writeYaml(spec) : Json.write(spec);
+        });
+    }
+
+    @Provide
+    Arbitrary<String> garbage() {
+        return Arbitraries.oneOf(
+                Arbitraries.strings().ofMaxLength(200),
+                Arbitraries.strings().withChars("{}[]:,-\"' \n\tabc123").ofMaxLength(120),
+                Arbitraries.of("", "---", "null", "[]", "42", "apiVersion: nuri.io/v1", "kind: [", "\u0000",
+                        "a: &x [*x]", "{\"apiVersion\":\"nuri.io/v1\",\"kind\":\"App\"}"));
+    }
+
+    @Provide
+    Arbitrary<String> scaleBodies() {
+        return Arbitraries.oneOf(
+                Arbitraries.integers().between(-5, 1500).map(n -> "{\"replicas\": " + n + "}"),
+                Arbitraries.of("{}", "[]", "{\"replicas\": \"two\"}", "{\"replicas\": 1.5}", "not json", "",
+                        "{\"replicas\": 99999999999}", "{\"replicas\": null}"));
+    }
+
+    /** One random change somewhere in the tree: delete, replace with a random value, or add a key. */
+    static void mutate(ObjectNode root, java.util.Random random) {
+        List<JsonNode> containers = new ArrayList<>();
+        collect(root, containers);
+        JsonNode target = containers.get(random.nextInt(containers.size()));
+        JsonNode value = randomValue(random);
+        if (target instanceof ObjectNode obj) {
+            List<String> keys = new ArrayList<>();
+            for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
+                keys.add(it.next());
+            }
+            int op = random.nextInt(4);
+            if (keys.isEmpty() || op == 0) {
+                obj.set(random.nextBoolean() ? "extra" + random.nextInt(3) : "replicas", value);
+            } else if (op == 1) {
+                String key = keys.get(random.nextInt(keys.size()));
+                if (!key.equals("replicas")) {
+                    obj.remove(key);
+                }
+            } else {
+                String key = keys.get(random.nextInt(keys.size()));
+                obj.set(key, key.equals("replicas") ? Json.MAPPER.getNodeFactory().numberNode(-random.nextInt(5)) : value);
+            }
+        } else if (target instanceof ArrayNode arr) {
+            if (arr.isEmpty() || random.nextBoolean()) {
+                arr.add(value);
+            } else {
+                arr.set(random.nextInt(arr.size()), value);
+            }
+        }
+    }
+
+    private static void collect(JsonNode node, List<JsonNode> out) {
+        if (node.isContainerNode()) {
+            out.add(node);
+            node.forEach(child -> collect(child, out));
+        }
+    }
+
+    private static JsonNode randomValue(java.util.Random random) {
+        var f = Json.MAPPER.getNodeFactory();
+        return switch (random.nextInt(9)) {
+            case 0 -> f.numberNode(random.nextInt(200) - 100);
+            case 1 -> f.numberNode(random.nextDouble() * 10 - 5);
+            case 2 -> f.textNode("x" + random.nextInt(100));
+            case 3 -> f.textNode("");
+            case 4 -> f.booleanNode(random.nextBoolean());
+            case 5 -> f.nullNode();
+            case 6 -> f.arrayNode().add("a").add(1);
+            case 7 -> f.objectNode().put("unknown", 1);
+            default -> f.textNode("../../etc/passwd");
+        };
+    }
+}
