@@ -62,6 +62,7 @@ final class DescribeCommand extends CliCommand.Group {
         if (app.path("deleting").asBoolean()) {
             f.put("Status", "Deleting (instances are stopping, then the app is removed)");
         }
+        f.print();
 
         out.println("Run:");
         Fields run = new Fields(out, "  ");
@@ -83,6 +84,7 @@ final class DescribeCommand extends CliCommand.Group {
         }
         run.put("Port", Output.text(spec, "port"));
         run.put("Restart Policy", Output.text(spec, "restartPolicy"));
+        run.print();
 
         out.println("Environment:");
         Map<String, String> env = new TreeMap<>();
@@ -92,18 +94,21 @@ final class DescribeCommand extends CliCommand.Group {
         }
         Fields envFields = new Fields(out, "  ");
         env.forEach((k, v) -> envFields.put(k, secret(k) ? MASK : v));
+        envFields.print();
 
         out.println("Probes:");
         Fields probes = new Fields(out, "  ");
         for (String p : new String[] {"startup", "readiness", "liveness"}) {
             probes.put(Character.toUpperCase(p.charAt(0)) + p.substring(1), probe(spec.path("probes").path(p)));
         }
+        probes.print();
 
         out.println("Resources:");
         JsonNode res = spec.path("resources");
         Fields resources = new Fields(out, "  ");
         resources.put("CPU", res.hasNonNull("cpu") ? Output.text(res, "cpu") : "<not set>");
         resources.put("Memory", res.hasNonNull("memory") ? Output.text(res, "memory") : "<not set>");
+        resources.print();
 
         out.println("Volumes:");
         if (spec.path("volumes").isEmpty()) {
@@ -183,11 +188,15 @@ final class DescribeCommand extends CliCommand.Group {
         return String.join(" ", parts);
     }
 
-    /** "Key:" lines with the values in one column, like kubectl describe. */
+    /**
+     * "Key:" lines with the values in one column, like kubectl describe: the column is at least
+     * {@value #WIDTH} wide and wider when a key is longer. Printed by {@link #print()}.
+     */
     private static final class Fields {
         private static final int WIDTH = 14;
         private final PrintStream out;
         private final String indent;
+        private final List<String[]> lines = new ArrayList<>();
 
         Fields(PrintStream out) {
             this(out, "");
@@ -199,8 +208,18 @@ final class DescribeCommand extends CliCommand.Group {
         }
 
         void put(String key, String value) {
-            String k = key + ":";
-            out.println(indent + k + " ".repeat(Math.max(1, WIDTH - k.length())) + value);
+            lines.add(new String[] {key + ":", value});
+        }
+
+        void print() {
+            int width = WIDTH;
+            for (String[] l : lines) {
+                width = Math.max(width, l[0].length() + 1);
+            }
+            for (String[] l : lines) {
+                out.println(indent + l[0] + " ".repeat(width - l[0].length()) + l[1]);
+            }
+            lines.clear();
         }
     }
 }

@@ -89,11 +89,17 @@ public final class Nuri implements Runnable {
     }
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
-        Cli cli = new Cli(out, err, in, env, Clock.systemUTC());
+        return run(args, in, out, err, env, Clock.systemUTC());
+    }
+
+    /** With the clock ages are computed against; tests give one that starts at a known instant. */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
+        Cli cli = new Cli(out, err, in, env, clock);
         CommandLine cl = new CommandLine(new Nuri(cli), new Factory(cli));
         PrintWriter outWriter = new PrintWriter(out, true);
         PrintWriter errWriter = new PrintWriter(err, true);
         cl.setOut(outWriter).setErr(errWriter);
+        cl.setUsageHelpWidth(100); // "server" and its description on one line
         cl.setParameterExceptionHandler(Nuri::usageError);
         cl.setExecutionExceptionHandler((e, line, parsed) -> failure(cli, e));
         try {
