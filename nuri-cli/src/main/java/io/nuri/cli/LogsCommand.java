@@ -41,7 +41,7 @@ final class LogsCommand extends CliCommand {
         String tailText = tail == null ? null : tail.toString();
         if (!follow) {
             HttpResponse<String> r = api.send(api.request(path, Api.query("instance", instance, "tail", tailText))
-                    .timeout(Api.REQUEST_TIMEOUT).header("Accept", "text/plain").GET().build());
+                    .timeout(Api.REQUEST_TIMEOUT).setHeader("Accept", "text/plain").GET().build());
             api.check(r.statusCode(), r.body(), notFound);
             cli.out.print(r.body());
             if (!r.body().isEmpty() && !r.body().endsWith("\n")) {
@@ -51,7 +51,7 @@ final class LogsCommand extends CliCommand {
             return 0;
         }
         HttpRequest req = api.request(path, Api.query("instance", instance, "tail", tailText, "follow", "true"))
-                .header("Accept", "text/event-stream").GET().build();
+                .setHeader("Accept", "text/event-stream").GET().build();
         try (Stream<String> lines = api.lines(req, notFound)) {
             follow(lines.iterator());
         } catch (UncheckedIOException e) {

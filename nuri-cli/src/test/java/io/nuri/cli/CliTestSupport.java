@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,11 +65,37 @@ abstract class CliTestSupport {
     static Result nuriWithStdin(Map<String, String> env, InputStream in, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        // Ages are computed against a clock that starts at NOW and ticks, so waits still end.
-        Clock clock = Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), NOW));
+        Clock clock = new TestClock();
         int code = Nuri.run(args, in, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), env, clock);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads {@link #NOW} on its first call and moves on in real time from there: ages come out
+     * exact however slow a cold JVM is, and waits with deadlines still end.
+     */
+    static final class TestClock extends Clock {
+        private long firstNanos = -1;
+
+        @Override
+        public synchronized Instant instant() {
+            long t = System.nanoTime();
+            if (firstNanos < 0) {
+                firstNanos = t;
+            }
+            return NOW.plusNanos(t - firstNanos);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
     }
 
     /** "Now" for every age in these tests. */
