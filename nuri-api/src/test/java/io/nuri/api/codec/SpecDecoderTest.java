@@ -563,6 +563,43 @@ class SpecDecoderTest {
         assertThat(SpecDecoder.checkFiles("portal.yaml", apps)).isEmpty();
     }
 
+    // ----- the reference in docs/spec.md -----
+
+    @Test
+    void the_yaml_examples_of_the_spec_reference_decode() throws Exception {
+        Path doc = Path.of("../docs/spec.md");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(doc), "docs/spec.md is not beside this module");
+        var blocks = java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex.Pattern.DOTALL)
+                .matcher(Files.readString(doc)).results().map(m -> m.group(1)).toList();
+
+        assertThat(blocks).hasSize(2);
+        assertThat(decode(blocks.get(0))).extracting(App::key).containsExactly("citizens/portal", "default/notifier");
+        assertThat(decode(blocks.get(1))).extracting(App::key).containsExactly("default/hello");
+    }
+
+    @Test
+    void the_error_examples_of_the_spec_reference_are_real_messages() throws Exception {
+        Path doc = Path.of("../docs/spec.md");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(doc), "docs/spec.md is not beside this module");
+        String text = Files.readString(doc);
+
+        String bad = """
+                apiVersion: nuri.io/v2
+                kind: App
+                metadata: {labels: {app.kubernetes.io/name: web app}}
+                spec: {run: {jar: /a.jar}, replicas: two, probes: {readiness: {tcp: {}, periodSeconds: -1}}, foo: 1,
+                       volumes: [{name: data}, {name: data}]}
+                ---
+                apiVersion: nuri.io/v1
+                kind: App
+                metadata: {name: portal}
+                spec: {run: {jar: /a.jar}, env: {PORT: 1}}
+                """;
+        for (SpecError e : errorsOf(bad)) {
+            assertThat(text).contains(e.toString());
+        }
+    }
+
     // ----- round trips -----
 
     @Test
