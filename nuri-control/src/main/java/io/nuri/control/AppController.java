@@ -510,16 +510,21 @@ public final class AppController implements AutoCloseable {
     }
 
     private LaunchSpec launchSpec(StoredApp app, Revision rev, Instance inst) throws IOException {
-        RevisionTemplate t = rev.template();
+        Path logDir = dataDir.resolve("logs").resolve(app.namespace()).resolve(app.name());
+        return new LaunchSpec(inst.id(), app.namespace(), app.name(), rev.number(), rev.template().run(),
+                instanceEnv(app.namespace(), app.name(), rev.template()), inst.port(), rev.template().resources(),
+                logDir, settings.stopGrace());
+    }
+
+    /** The app's env plus one variable per volume, whose folder is created if missing. */
+    private Map<String, String> instanceEnv(String namespace, String app, RevisionTemplate t) throws IOException {
         Map<String, String> env = new LinkedHashMap<>(t.env());
         for (VolumeSpec v : t.volumes()) {
-            Path dir = dataDir.resolve("volumes").resolve(app.namespace()).resolve(app.name()).resolve(v.name());
+            Path dir = dataDir.resolve("volumes").resolve(namespace).resolve(app).resolve(v.name());
             Files.createDirectories(dir);
             env.put(v.envVar(), dir.toString());
         }
-        Path logDir = dataDir.resolve("logs").resolve(app.namespace()).resolve(app.name());
-        return new LaunchSpec(inst.id(), app.namespace(), app.name(), rev.number(), t.run(), env, inst.port(),
-                t.resources(), logDir, settings.stopGrace());
+        return env;
     }
 
     private RestartPolicy restartPolicy(Instance inst) {
@@ -566,8 +571,13 @@ public final class AppController implements AutoCloseable {
                     driver.stop(inst.id(), settings.stopGrace());
                 } else {
                     Optional<Revision> rev = store.revision(inst.namespace(), inst.app(), inst.revision());
-                    Map<String, String> env = rev.map(r -> r.template().env()).orElse(Map.of());
-                    rev.ifPresent(r -> watch(live, r.template(), env));
+                    if (rev.isPresent()) {
+                        try {
+                            watch(live, rev.get().template(), instanceEnv(inst.namespace(), inst.app(), rev.get().template()));
+                        } catch (IOException e) {
+                            log.warn("app={} instance={} cannot prepare probe env: {}", inst.appKey(), inst.id(), e.toString());
+                        }
+                    }
                 }
                 log.info("app={} instance={} revision={} re-adopted (pid {})", inst.appKey(), inst.id(),
                         inst.revision(), h.pid());
