@@ -27,6 +27,8 @@ public interface Driver extends AutoCloseable {
     /**
      * Completes with the exit once the instance's process ended, whatever ended it. For a
      * recovered instance that is not a child of this process the exit code may be unknown.
+     * Returns the same future for the same instance every time (callers must not complete it);
+     * an id the driver never knew gets an already completed one ("not known to this driver").
      */
     CompletableFuture<ExitStatus> exit(String instanceId);
 
@@ -46,7 +48,9 @@ public interface Driver extends AutoCloseable {
     /**
      * Stops every process this driver started for this data dir whose instance id is not in
      * {@code keep}: leftovers of a crash between starting a process and persisting its handle.
-     * Returns the ids it stopped.
+     * Instances the driver tracks (started or recovered) are never strays, so a start racing
+     * with this call is safe; ids in {@code keep} that are not tracked are left for
+     * {@link #recover}. Returns the ids it stopped.
      */
     Collection<String> reapStrays(Collection<String> keep);
 

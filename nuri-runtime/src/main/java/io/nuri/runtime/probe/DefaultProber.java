@@ -365,7 +365,7 @@ public final class DefaultProber implements Prober {
         try {
             proc = pb.start();
         } catch (IOException e) {
-            return new Result(false, "cannot run " + name + ": " + message(e));
+            return new Result(false, "cannot run " + name + ": " + launchError(e));
         }
         try {
             if (!proc.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -383,6 +383,18 @@ public final class DefaultProber implements Prober {
     private static void kill(Process proc) {
         proc.descendants().forEach(ProcessHandle::destroyForcibly);
         proc.destroyForcibly();
+    }
+
+    /** "No such file or directory" out of the JDK's "Cannot run program "x": error=2, No such file or directory". */
+    static String launchError(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int open = m.lastIndexOf('(');
+        int close = m.lastIndexOf(')');
+        if (m.startsWith("Cannot run program") && open >= 0 && close > open) {
+            return m.substring(open + 1, close);
+        }
+        int comma = m.lastIndexOf(", ");
+        return m.startsWith("Cannot run program") && comma > 0 ? m.substring(comma + 2) : m;
     }
 
     private static String message(Exception e) {

@@ -236,7 +236,7 @@ public final class ProcessDriver implements Driver {
                 try {
                     p = pb.start();
                 } catch (IOException e) {
-                    throw new DriverException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
+                    throw new DriverException("cannot start " + argv.get(0) + ": " + launchError(e), e);
                 }
                 long startMillis = p.info().startInstant().map(Instant::toEpochMilli).orElseGet(System::currentTimeMillis);
                 InstanceHandle handle = new InstanceHandle(InstanceHandle.CURRENT_VERSION, NAME, id, p.pid(), startMillis,
@@ -284,6 +284,18 @@ public final class ProcessDriver implements Driver {
         }
         argv.addAll(run.args());
         return argv;
+    }
+
+    /** "No such file or directory" out of the JDK's "Cannot run program "x": error=2, No such file or directory". */
+    static String launchError(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int open = m.lastIndexOf('(');
+        int close = m.lastIndexOf(')');
+        if (m.startsWith("Cannot run program") && open >= 0 && close > open) {
+            return m.substring(open + 1, close);
+        }
+        int comma = m.lastIndexOf(", ");
+        return m.startsWith("Cannot run program") && comma > 0 ? m.substring(comma + 2) : m;
     }
 
     private static boolean isHeapFlag(String opt) {

@@ -302,7 +302,7 @@ class ProcessDriverTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.start(noJar))
                 .hasMessage("jar not found: /nope/app.jar");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.start(command("f-2", logs(), "/nope/bin")))
-                .hasMessageStartingWith("cannot start /nope/bin");
+                .hasMessage("cannot start /nope/bin: No such file or directory");
     }
 
     @Test
