@@ -84,7 +84,7 @@ public final class Nuri implements Runnable {
     }
 
     /** Runs one command line; returns the exit code (0 ok, 1 refused, 2 usage, 3 unreachable, 4 unauthorized). */
-    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         return run(args, System.in, out, err, env);
     }
 

@@ -80,16 +80,18 @@ public final class AppService {
         List<Revision> revisions = tx.revisions(app.namespace(), app.name());
         Optional<Revision> current = existing.flatMap(e -> revisions.stream()
                 .filter(r -> r.number() == e.revision()).findFirst());
-        int revision;
-        if (current.isPresent() && current.get().template().equals(template)) {
-            revision = current.get().number();
-        } else {
-            revision = revisions.stream().mapToInt(Revision::number).max().orElse(0) + 1;
-            String hash = ArtifactStore.sha256(Json.write(template)).substring(0, 10);
-            tx.putRevision(new Revision(app.namespace(), app.name(), revision, hash, template, now));
-        }
+        boolean newRevision = current.isEmpty() || !current.get().template().equals(template);
+        int revision = newRevision ? revisions.stream().mapToInt(Revision::number).max().orElse(0) + 1
+                : current.get().number();
+        Runnable storeRevision = () -> {
+            if (newRevision) {
+                String hash = ArtifactStore.sha256(Json.write(template)).substring(0, 10);
+                tx.putRevision(new Revision(app.namespace(), app.name(), revision, hash, template, now));
+            }
+        };
         if (existing.isEmpty()) {
             tx.putApp(new StoredApp(app, 0, 0, revision, false, now, now), 0);
+            storeRevision.run(); // after the app: a revision belongs to a stored app
             tx.appendEvent(Event.normal(app.namespace(), app.name(), null, "Created",
                     "app " + app.key() + " created at revision " + revision + " with " + app.spec().replicas()
                             + " replicas"));
@@ -101,6 +103,7 @@ public final class AppService {
         }
         tx.putApp(new StoredApp(app, old.version(), old.generation(), revision, false, old.createdAt(), now),
                 old.version());
+        storeRevision.run();
         String what = old.revision() == revision ? "spec updated" : "new revision " + revision + " (was " + old.revision() + ")";
         tx.appendEvent(Event.normal(app.namespace(), app.name(), null, "Updated", "app " + app.key() + ": " + what));
         return new ApplyResult(app.namespace(), app.name(), "configured", revision);

@@ -96,7 +96,7 @@ final class ApiService {
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(req.contentUtf8());
-        } catch (IOException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("body: must be JSON like {\"replicas\": 3}: " + e.getOriginalMessage());
         }
         JsonNode replicas = body == null ? null : body.get("replicas");
