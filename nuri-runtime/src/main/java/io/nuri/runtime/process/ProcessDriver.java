@@ -212,7 +212,8 @@ public final class ProcessDriver implements Driver {
             throw new DriverException("cannot create folders for instance " + id + ": " + e.getMessage(), e);
         }
         long memLimit = memoryBytes(spec.resources());
-        ProcessBuilder pb = new ProcessBuilder(argv)
+        requireExecutable(argv.get(0), spec.env());
+        ProcessBuilder pb = new ProcessBuilder(inOwnSession(argv))
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -284,6 +285,41 @@ public final class ProcessDriver implements Driver {
         }
         argv.addAll(run.args());
         return argv;
+    }
+
+    /**
+     * Runs the instance in a session of its own (setsid execs in place: same pid), so a Ctrl-C
+     * or hang-up in the platform's terminal reaches the platform, which then stops its
+     * instances in order, and not the instances directly.
+     */
+    private static List<String> inOwnSession(List<String> argv) {
+        if (SETSID == null) {
+            return argv;
+        }
+        List<String> wrapped = new ArrayList<>(argv.size() + 1);
+        wrapped.add(SETSID);
+        wrapped.addAll(argv);
+        return wrapped;
+    }
+
+    private static final String SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
+
+    /** With setsid in front, a missing program would only show as exit 127; say it up front. */
+    private static void requireExecutable(String program, Map<String, String> env) throws DriverException {
+        if (program.contains("/")) {
+            if (!Files.isExecutable(Path.of(program))) {
+                throw new DriverException("cannot start " + program + ": not an executable file");
+            }
+            return;
+        }
+        String path = env.getOrDefault("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return;
+            }
+        }
+        throw new DriverException("cannot start " + program + ": not found on PATH");
     }
 
     /** "No such file or directory" out of the JDK's "Cannot run program "x": error=2, No such file or directory". */

@@ -302,7 +302,23 @@ class ProcessDriverTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.start(noJar))
                 .hasMessage("jar not found: /nope/app.jar");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.start(command("f-2", logs(), "/nope/bin")))
-                .hasMessage("cannot start /nope/bin: No such file or directory");
+                .hasMessage("cannot start /nope/bin: not an executable file");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.start(command("f-3", logs(), "no-such-program-here")))
+                .hasMessage("cannot start no-such-program-here: not found on PATH");
+    }
+
+    @Test
+    void anInstanceRunsInASessionOfItsOwnUnderItsOwnPid() throws Exception {
+        ProcessDriver d = driver();
+        InstanceHandle h = start(d, command("s-1", logs(), "sleep", "600"));
+        Path cmdline = Path.of("/proc", Long.toString(h.pid()), "cmdline");
+        // setsid execs the program in place: the same pid soon runs "sleep".
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> Files.readString(cmdline).replace('\0', ' ').startsWith("sleep 600"));
+        String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long session = Long.parseLong(fields[3]); // state, ppid, pgrp, session
+        org.assertj.core.api.Assertions.assertThat(session).isEqualTo(h.pid());
     }
 
     @Test
