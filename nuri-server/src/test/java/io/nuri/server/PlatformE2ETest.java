@@ -120,6 +120,32 @@ class PlatformE2ETest {
     }
 
     @Test
+    void aNewRevisionReplacesInstancesOneByOneWithoutDroppingBelowTheReadyCount() throws Exception {
+        apply("rolling", sampleApp("rolling", 2, "  env: {APP_VERSION: v1}\n"));
+        awaitReady("rolling", 2);
+        apply("rolling", sampleApp("rolling", 2, "  env: {APP_VERSION: v2}\n"));
+        int fewestReady = Integer.MAX_VALUE;
+        Instant deadline = Instant.now().plus(READY);
+        while (Instant.now().isBefore(deadline)) {
+            List<JsonNode> all = server.instances("rolling");
+            List<JsonNode> ready = all.stream().filter(i -> "Ready".equals(i.path("state").asText())).toList();
+            fewestReady = Math.min(fewestReady, ready.size());
+            if (all.size() == 2 && ready.size() == 2 && ready.stream().allMatch(i -> i.get("revision").asInt() == 2)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        List<JsonNode> done = server.readyInstances("rolling");
+        assertThat(done).hasSize(2).allSatisfy(i -> assertThat(i.get("revision").asInt()).isEqualTo(2));
+        assertThat(fewestReady).as("ready instances never dropped below the replica count").isGreaterThanOrEqualTo(2);
+        for (JsonNode i : done) {
+            assertThat(get(i.get("port").asInt(), "/version").trim()).isEqualTo("v2");
+        }
+        JsonNode revisions = server.http("GET", "/api/v1/namespaces/default/apps/rolling/revisions", null, server.token()).json();
+        assertThat(revisions).hasSize(2);
+    }
+
+    @Test
     void aKilledInstanceIsRestartedAndReadyAgain() throws Exception {
         apply("killme", sampleApp("killme", 1, ""));
         JsonNode before = awaitReady("killme", 1).get(0);
