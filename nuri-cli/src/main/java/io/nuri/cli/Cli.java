@@ -50,6 +50,13 @@ final class Cli {
         return api;
     }
 
+    /** Releases the HTTP client, if one was made; see {@link Api#close()}. */
+    void close() {
+        if (api != null) {
+            api.close();
+        }
+    }
+
     void sleepPoll() {
         try {
             Thread.sleep(pollInterval);

@@ -80,7 +80,7 @@ final class EventsCommand extends CliCommand {
         String namespace = all ? null : ns();
         List<JsonNode> events = latest(api(), namespace, app, limit);
         if (format.structured()) {
-            Output.printStructured(cli.out, format, Output.JSON.valueToTree(events));
+            Output.printStructured(cli.out, format, Output.array(events));
             return 0;
         }
         Table t = header();

@@ -112,7 +112,7 @@ final class LogsCommand extends CliCommand {
         }
         JsonNode d;
         try {
-            d = Output.JSON.readTree(data);
+            d = Output.parse(data);
         } catch (IOException e) {
             cli.out.println(data); // not JSON: show it as it came
             cli.out.flush();

@@ -105,6 +105,7 @@ public final class Nuri implements Runnable {
         try {
             return cl.execute(args);
         } finally {
+            cli.close();
             outWriter.flush();
             errWriter.flush();
             out.flush();

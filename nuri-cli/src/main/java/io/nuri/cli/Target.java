@@ -48,7 +48,7 @@ record Target(String url, String token, Path dataDir) {
                     + " (no server.json); start one with ./nuri server or set NURI_SERVER");
         }
         try {
-            JsonNode url = Output.JSON.readTree(Files.readString(file)).path("url");
+            JsonNode url = Output.parse(Files.readString(file)).path("url");
             if (!url.isTextual() || url.asText().isBlank()) {
                 throw new CliException(CliException.UNREACHABLE, file + " has no \"url\"; restart the server with ./nuri server or set NURI_SERVER");
             }
