@@ -4,7 +4,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,22 +24,19 @@ import picocli.CommandLine.Spec;
 @Command(name = "nuri",
         description = "Nuri: run and watch the apps of a Nuri platform.",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = {
-            ServerCommand.class,
-            ApplyCommand.class,
-            GetCommand.class,
-            DescribeCommand.class,
-            DeleteCommand.class,
-            ScaleCommand.class,
-            LogsCommand.class,
-            EventsCommand.class,
-            VersionCommand.class,
-        },
         footer = {"", "The server is found from --server/--token, else NURI_SERVER/NURI_TOKEN, else",
             "server.json and admin.token in the data dir.",
             "Exit codes: 0 ok, 1 refused by the server, 2 usage, 3 server not reachable,",
             "4 token refused. See docs/cli.md."})
 public final class Nuri implements Runnable {
+    /** The commands in help order; see {@link #commandLine} for why they are added by hand. */
+    private static final List<Class<?>> COMMANDS = List.of(ServerCommand.class, ApplyCommand.class, GetCommand.class,
+            DescribeCommand.class, DeleteCommand.class, ScaleCommand.class, LogsCommand.class, EventsCommand.class,
+            VersionCommand.class);
+
+    /** Global options that take a value as the next argument, skipped when looking for the command name. */
+    private static final Set<String> VALUE_OPTIONS = Set.of("-n", "--namespace", "--data-dir", "--server", "--token");
+
     private final Cli cli;
 
     @Spec
@@ -95,7 +94,7 @@ public final class Nuri implements Runnable {
     /** With the clock ages are computed against; tests give one that starts at a known instant. */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
         Cli cli = new Cli(out, err, in, env, clock);
-        CommandLine cl = new CommandLine(new Nuri(cli), new Factory(cli));
+        CommandLine cl = commandLine(cli, args);
         PrintWriter outWriter = new PrintWriter(out, true);
         PrintWriter errWriter = new PrintWriter(err, true);
         cl.setOut(outWriter).setErr(errWriter);
@@ -111,6 +110,48 @@ public final class Nuri implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * The command tree for {@code args}. Picocli reflects over every registered command class when
+     * the tree is built, so when the command name is clear ({@code nuri get apps}) only that one
+     * command is registered; help and unknown names get all of them (help lists them, errors
+     * suggest the nearest).
+     */
+    static CommandLine commandLine(Cli cli, String[] args) {
+        Factory factory = new Factory(cli);
+        CommandLine cl = new CommandLine(new Nuri(cli), factory);
+        String name = commandName(args);
+        for (Class<?> c : COMMANDS) {
+            Command a = c.getAnnotation(Command.class);
+            if (name == null || a.name().equals(name) || List.of(a.aliases()).contains(name)) {
+                cl.addSubcommand(c);
+            }
+        }
+        if (cl.getSubcommands().isEmpty()) {
+            COMMANDS.forEach(cl::addSubcommand);
+        }
+        return cl;
+    }
+
+    /** The first argument that is neither an option nor an option's value; null if there is none. */
+    static String commandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                return i + 1 < args.length ? args[i + 1] : null;
+            }
+            if (!a.startsWith("-")) {
+                return a;
+            }
+            if (a.equals("-h") || a.equals("--help")) {
+                return null; // "nuri --help get": the full command list
+            }
+            if (VALUE_OPTIONS.contains(a)) {
+                i++;
+            }
+        }
+        return null;
     }
 
     /** kubectl's shape: {@code error: <what>} and a pointer to help; exit 2. */
