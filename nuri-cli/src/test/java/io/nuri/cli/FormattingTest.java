@@ -64,4 +64,33 @@ class FormattingTest {
     void targetNeverPrintsTheToken() {
         assertThat(new Target("http://127.0.0.1:7070", "abc", java.nio.file.Path.of("/d")).toString()).doesNotContain("abc");
     }
+
+    @Test
+    void jsonTreesKeepNumbersAsTheServerWroteThem() throws Exception {
+        String json = "{\"a\":1,\"b\":1.0,\"c\":12345678901,\"d\":123456789012345678901234567890,\"e\":null,"
+                + "\"f\":[true,false,\"x\\\"y\"],\"g\":{}}";
+        assertThat(Output.prettyJson(Output.parse(json))).isEqualTo("""
+                {
+                  "a": 1,
+                  "b": 1.0,
+                  "c": 12345678901,
+                  "d": 123456789012345678901234567890,
+                  "e": null,
+                  "f": [
+                    true,
+                    false,
+                    "x\\"y"
+                  ],
+                  "g": { }
+                }""");
+    }
+
+    @Test
+    void theCommandNameIsFoundPastGlobalOptions() {
+        assertThat(Nuri.commandName(new String[] {"get", "apps"})).isEqualTo("get");
+        assertThat(Nuri.commandName(new String[] {"-n", "tax", "--server", "http://x", "get", "apps"})).isEqualTo("get");
+        assertThat(Nuri.commandName(new String[] {"--namespace=tax", "logs", "portal"})).isEqualTo("logs");
+        assertThat(Nuri.commandName(new String[] {"--help", "get"})).isNull();
+        assertThat(Nuri.commandName(new String[] {})).isNull();
+    }
 }
