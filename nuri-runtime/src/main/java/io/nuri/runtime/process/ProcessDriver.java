@@ -67,21 +67,31 @@ import oshi.software.os.OperatingSystem;
  * ms) and, when readable, both markers match; {@link #reapStrays} kills marked processes whose
  * instance nobody claims. Processes without our owner marker are never signalled.
  *
- * <h2>Memory</h2>
+ * <h2>Memory and cpu</h2>
  * A jar with {@code resources.memory} and no heap flag of its own gets {@code -Xmx} = 75% of it
- * (the rest is metaspace, threads, code cache). Every instance's tree RSS is read once per
- * {@code sampleInterval}; two readings in a row over the limit kill the tree with SIGKILL and
- * the exit reads {@code OOMKilled: memory 300Mi over limit 256Mi}. Two readings, not one, so a
- * short spike during a GC does not kill. cgroups are not used: this machine has cgroup v1
- * without delegation, and a platform running as an ordinary user has no writable hierarchy; an
- * RSS watchdog works everywhere the same way.
+ * (the rest is metaspace, threads, code cache). Where the driver has a writable cgroup hierarchy
+ * (v1 or v2, detected at build; see {@link CgroupLimiter}), an instance with a memory or cpu
+ * limit also runs in a cgroup of its own, {@code nuri-<ownerId>/<instanceId>} under the driver's
+ * cgroup, with the memory limit as the kernel's limit and the cpu request as a CFS quota (a cap).
+ * The kernel's OOM killer ending the instance reads {@code OOMKilled: memory limit 256Mi}. The
+ * cgroup goes when the instance has exited; {@code nuri-<ownerId>} when the driver closes.
+ * Setup failing never fails a start (a WARN once per reason); {@link ProcessDriverBuilder#cgroups}
+ * turns cgroups off. Without a cgroup cpu is not limited.
+ * <p>
+ * Both ways, every instance's tree RSS is read once per {@code sampleInterval} ({@link #usage}
+ * stays this reading, not the cgroup's accounting, which includes page cache); two readings in a
+ * row over the limit kill the tree with SIGKILL and the exit reads {@code OOMKilled: memory 300Mi
+ * over limit 256Mi}. Two readings, not one, so a short spike during a GC does not kill. This
+ * watchdog is the whole enforcement where there is no cgroup (an unprivileged platform on cgroup
+ * v1 without delegation), and the fallback where there is one.
  *
  * <h2>Exit reasons</h2>
  * {@code exit code 1}; {@code killed (SIGKILL)}, {@code terminated (SIGTERM)}, {@code killed by
  * signal 6 (SIGABRT)} (the JDK reports a signal death as 128 + signal, as shells do; the
  * {@link ExitStatus} carries code 137 and signal 9); {@code exited (code unknown)} for a
  * re-adopted process that is not our child; {@code stopped} and {@code stopped: killed (SIGKILL)
- * after 5 s grace} after {@link #stop}; {@code OOMKilled: ...} as above.
+ * after 5 s grace} after {@link #stop}; {@code OOMKilled: ...} as above (the watchdog's, or the
+ * cgroup's when its OOM counter rose and the process died of a SIGKILL that was not ours).
  */
 public final class ProcessDriver implements Driver {
     public static final String NAME = "process";
@@ -130,6 +140,7 @@ public final class ProcessDriver implements Driver {
     private final ScheduledExecutorService ticker;
     private final ExecutorService waiters = Executors.newVirtualThreadPerTaskExecutor();
     private final OperatingSystem os;
+    private final CgroupLimiter cgroups;
     private volatile boolean closed;
     private volatile boolean abandoned;
 
@@ -144,6 +155,7 @@ public final class ProcessDriver implements Driver {
         this.owner = ownerOf(realDataDir);
         this.ownerEntry = ENV_OWNER + "=" + owner;
         this.os = new SystemInfo().getOperatingSystem();
+        this.cgroups = CgroupLimiter.detect(owner, b.cgroups);
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nuri-process-driver-tick");
             t.setDaemon(true);
@@ -151,8 +163,13 @@ public final class ProcessDriver implements Driver {
         });
         long periodMs = Math.max(1, sampleInterval.toMillis());
         ticker.scheduleWithFixedDelay(this::tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
-        log.debug("process driver: data dir {} owner {}; memory limits by RSS watchdog every {} ms, cgroups not used",
-                dataDir, owner, periodMs);
+        if (cgroups.active()) {
+            log.info("process driver: data dir {} owner {}; limits enforced by {}, heap size for jars and an RSS"
+                    + " watchdog every {} ms", dataDir, owner, cgroups.describe(), periodMs);
+        } else {
+            log.info("process driver: data dir {} owner {}; memory limits enforced by heap size and RSS watchdog"
+                    + " (every {} ms) only, cpu not limited: {}", dataDir, owner, periodMs, cgroups.describe());
+        }
     }
 
     public static ProcessDriverBuilder builder() {
@@ -181,6 +198,16 @@ public final class ProcessDriver implements Driver {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** What enforces limits here (for tests and diagnostics). */
+    CgroupLimiter cgroups() {
+        return cgroups;
+    }
+
+    /** The cgroup of a running instance, if it has one. */
+    Optional<CgroupLimiter.Group> cgroupOf(String instanceId) {
+        return Optional.ofNullable(live.get(instanceId)).map(t -> t.cgroup);
     }
 
     // ---------------------------------------------------------------- start
@@ -212,6 +239,7 @@ public final class ProcessDriver implements Driver {
             throw new DriverException("cannot create folders for instance " + id + ": " + e.getMessage(), e);
         }
         long memLimit = memoryBytes(spec.resources());
+        long cpuMillis = spec.resources() == null ? 0 : spec.resources().cpuMillis();
         requireExecutable(argv.get(0), spec.env());
         ProcessBuilder pb = new ProcessBuilder(inOwnSession(argv))
                 .directory(workDir.toFile())
@@ -233,21 +261,28 @@ public final class ProcessDriver implements Driver {
                 if (live.containsKey(id)) {
                     throw new DriverException("instance " + id + " is already running");
                 }
+                CgroupLimiter.Group cgroup = memLimit > 0 || cpuMillis > 0
+                        ? cgroups.create(id, memLimit, cpuMillis).orElse(null) : null;
                 Process p;
                 try {
                     p = pb.start();
                 } catch (IOException e) {
+                    if (cgroup != null) {
+                        cgroups.release(cgroup);
+                    }
                     throw new DriverException("cannot start " + argv.get(0) + ": " + launchError(e), e);
                 }
+                cgroup = attach(cgroup, p.pid());
                 long startMillis = p.info().startInstant().map(Instant::toEpochMilli).orElseGet(System::currentTimeMillis);
                 InstanceHandle handle = new InstanceHandle(InstanceHandle.CURRENT_VERSION, NAME, id, p.pid(), startMillis,
                         spec.port(), logFile);
                 Tracked t = new Tracked(handle, spec.namespace(), spec.app(), spec.revision(), p.toHandle(), p, memLimit,
-                        spec.stopGrace() != null ? spec.stopGrace() : defaultStopGrace);
+                        spec.stopGrace() != null ? spec.stopGrace() : defaultStopGrace, cgroup);
                 live.put(id, t);
                 exited.remove(id);
-                log.info("started app={}/{} revision={} instance={} pid={} port={} log={} cmd={}", spec.namespace(),
-                        spec.app(), spec.revision(), id, p.pid(), spec.port(), logFile, argv);
+                log.info("started app={}/{} revision={} instance={} pid={} port={} log={} cmd={}{}", spec.namespace(),
+                        spec.app(), spec.revision(), id, p.pid(), spec.port(), logFile, argv,
+                        cgroup == null ? "" : " in " + cgroup.describe());
                 p.onExit().whenComplete((done, err) -> onExit(t, err == null ? done.exitValue() : null));
                 return handle;
             } finally {
@@ -257,6 +292,31 @@ public final class ProcessDriver implements Driver {
             forkLock.readLock().unlock();
         }
     }
+
+    /**
+     * Moves the just-started process into its cgroup (see {@link CgroupLimiter} on the few
+     * milliseconds it runs outside); on failure the instance runs on without one.
+     */
+    private CgroupLimiter.Group attach(CgroupLimiter.Group cgroup, long pid) {
+        if (cgroup == null) {
+            return null;
+        }
+        try {
+            cgroup.attach(pid);
+            return cgroup;
+        } catch (IOException | RuntimeException e) {
+            if (attachWarned.compareAndSet(false, true)) {
+                log.warn("cannot move pid {} into {} ({}); it runs with heap size and RSS watchdog only", pid,
+                        cgroup.describe(), e.getMessage());
+            } else {
+                log.debug("cannot move pid {} into {}: {}", pid, cgroup.describe(), e.getMessage());
+            }
+            cgroups.release(cgroup);
+            return null;
+        }
+    }
+
+    private final AtomicBoolean attachWarned = new AtomicBoolean();
 
     private List<String> argv(LaunchSpec spec) throws DriverException {
         RunSpec run = spec.run();
@@ -384,6 +444,9 @@ public final class ProcessDriver implements Driver {
         if (abandoned || !t.exitSeen.compareAndSet(false, true)) {
             return;
         }
+        if (t.oomReason == null && t.cgroup != null && cgroupOomKilled(t, code)) {
+            t.oomReason = "OOMKilled: memory limit " + bytes(t.cgroup.memoryLimit());
+        }
         ExitStatus status = statusOf(t, code);
         live.remove(t.id(), t);
         exited.put(t.id(), t);
@@ -394,8 +457,40 @@ public final class ProcessDriver implements Driver {
         }
         t.exit.complete(status);
         if (t.stopping == null) {
-            // whatever the instance left behind (children of a crashed parent) goes with it
-            waiters.execute(() -> killMarked(t, "left behind"));
+            // whatever the instance left behind (children of a crashed parent) goes with it, then its cgroup
+            waiters.execute(() -> {
+                killMarked(t, "left behind");
+                releaseCgroup(t);
+            });
+        }
+    }
+
+    /**
+     * The kernel killed the instance for its cgroup's memory limit: the OOM counter of its group
+     * went up and the main process died of SIGKILL (code unknown for an adopted one) that was not
+     * ours. A child killed by the OOM killer while the main process lives on, or exits by itself,
+     * does not make the instance OOMKilled.
+     */
+    private boolean cgroupOomKilled(Tracked t, Integer code) {
+        if (t.cgroup.memoryLimit() <= 0 || t.stopKilled) {
+            return false;
+        }
+        boolean sigkill = code == null || code == 128 + 9;
+        try {
+            return sigkill && t.cgroup.oomKilled();
+        } catch (RuntimeException e) {
+            log.debug("cannot read the OOM counter of {}", t.cgroup.describe(), e);
+            return false;
+        }
+    }
+
+    private void releaseCgroup(Tracked t) {
+        if (t.cgroup != null) {
+            try {
+                cgroups.release(t.cgroup);
+            } catch (RuntimeException e) {
+                log.warn("cannot remove {} of {}: {}", t.cgroup.describe(), t.who(), e.toString());
+            }
         }
     }
 
@@ -492,6 +587,7 @@ public final class ProcessDriver implements Driver {
             }
             awaitExit(t);
             killMarked(t, "left after stop");
+            releaseCgroup(t);
             t.stopping.complete(t.exit.join());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -608,12 +704,16 @@ public final class ProcessDriver implements Driver {
             if (why != null) {
                 log.info("not recovering instance={} pid={}: {}", id, persisted.pid(), why);
                 killMarked(id, "instance=" + id, "of an instance that cannot be recovered");
+                cgroups.removeStale(id);
                 return Optional.empty();
             }
             Map<String, String> e = env.orElse(Map.of());
             long mem = parseLong(e.get(ENV_MEMORY_LIMIT));
+            // still in its cgroup, if it had one: nothing to move, only to track for the exit and cleanup
+            CgroupLimiter.Group cgroup = FsCgroupLimiter.validName(id)
+                    ? cgroups.adopt(id, persisted.pid(), mem).orElse(null) : null;
             Tracked t = new Tracked(persisted, e.getOrDefault(ENV_NAMESPACE, "?"), e.getOrDefault(ENV_APP, "?"),
-                    (int) parseLong(e.get(ENV_REVISION)), ph.get(), null, mem, defaultStopGrace);
+                    (int) parseLong(e.get(ENV_REVISION)), ph.get(), null, mem, defaultStopGrace, cgroup);
             live.put(id, t);
             exited.remove(id);
             ph.get().onExit().whenComplete((h, err) -> onExit(t, null));
@@ -685,6 +785,7 @@ public final class ProcessDriver implements Driver {
             forkLock.writeLock().unlock();
         }
         if (strays.isEmpty()) {
+            cgroups.removeUnused(kept);
             return List.of();
         }
         List<ProcessHandle> all = new ArrayList<>();
@@ -701,6 +802,8 @@ public final class ProcessDriver implements Driver {
         awaitGone(all, STRAY_GRACE);
         all.stream().filter(ProcessDriver::isAlive).forEach(ProcessHandle::destroyForcibly);
         awaitGone(all, Duration.ofSeconds(2));
+        strays.keySet().stream().filter(FsCgroupLimiter::validName).forEach(cgroups::removeStale);
+        cgroups.removeUnused(kept);
         return new TreeSet<>(strays.keySet());
     }
 
@@ -900,6 +1003,13 @@ public final class ProcessDriver implements Driver {
         }
         ticker.shutdownNow();
         waiters.shutdown();
+        try {
+            // exits noticed just before close still remove their cgroups there
+            waiters.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cgroups.close();
     }
 
     /**
@@ -925,6 +1035,7 @@ public final class ProcessDriver implements Driver {
         final Process process; // null when adopted: not our child, exit code unknown
         final long memLimit;
         final Duration stopGrace;
+        final CgroupLimiter.Group cgroup; // null: no cgroup (no limit, none usable, or setup failed)
         final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         final AtomicBoolean exitSeen = new AtomicBoolean();
         volatile String oomReason;
@@ -937,7 +1048,7 @@ public final class ProcessDriver implements Driver {
         long prevAt;
 
         Tracked(InstanceHandle ih, String namespace, String app, int revision, ProcessHandle handle, Process process,
-                long memLimit, Duration stopGrace) {
+                long memLimit, Duration stopGrace, CgroupLimiter.Group cgroup) {
             this.ih = ih;
             this.namespace = namespace;
             this.app = app;
@@ -946,6 +1057,7 @@ public final class ProcessDriver implements Driver {
             this.process = process;
             this.memLimit = memLimit;
             this.stopGrace = stopGrace;
+            this.cgroup = cgroup;
         }
 
         String id() {

@@ -25,6 +25,7 @@ public final class ProcessDriverBuilder {
     Duration sampleInterval = DEFAULT_SAMPLE_INTERVAL;
     Duration defaultStopGrace = DEFAULT_STOP_GRACE;
     Map<String, String> parentEnv = System.getenv();
+    boolean cgroups = true;
 
     ProcessDriverBuilder() {}
 
@@ -91,6 +92,16 @@ public final class ProcessDriverBuilder {
      */
     public ProcessDriverBuilder parentEnv(Map<String, String> parentEnv) {
         this.parentEnv = Map.copyOf(Objects.requireNonNull(parentEnv, "parentEnv"));
+        return this;
+    }
+
+    /**
+     * Whether instances with a memory or cpu limit run in a cgroup of their own when this machine
+     * has a writable hierarchy (see {@link CgroupLimiter}); default true. Off, memory is enforced
+     * by heap size and the RSS watchdog only, and cpu is not limited.
+     */
+    public ProcessDriverBuilder cgroups(boolean enabled) {
+        this.cgroups = enabled;
         return this;
     }
 
