@@ -26,6 +26,7 @@ import io.nuri.api.model.Instance;
 import io.nuri.api.model.InstanceState;
 import io.nuri.api.model.StoredApp;
 import io.nuri.control.AppService;
+import io.nuri.control.EndpointRegistry;
 import io.nuri.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,13 +43,16 @@ final class ApiService {
     private static final int MAX_TAIL = 10_000;
 
     private final Store store;
+    private final EndpointRegistry registry;
     private final AppService apps;
     private final LogSource logs;
     private final String driverName;
     private final String version;
 
-    ApiService(Store store, AppService apps, LogSource logs, String driverName, String version) {
+    ApiService(Store store, EndpointRegistry registry, AppService apps, LogSource logs, String driverName,
+            String version) {
         this.store = store;
+        this.registry = registry;
         this.apps = apps;
         this.logs = logs;
         this.driverName = driverName;
@@ -118,6 +122,18 @@ final class ApiService {
     public HttpResponse appInstances(@Param("ns") String ns, @Param("name") String name) {
         requireApp(ns, name);
         return json(store.instances(ns, name));
+    }
+
+    @Get("/api/v1/namespaces/{ns}/apps/{name}/endpoints")
+    public HttpResponse endpoints(@Param("ns") String ns, @Param("name") String name) {
+        requireApp(ns, name);
+        return json(registry.endpoints(ns, name));
+    }
+
+    /** The whole routing snapshot; a standalone gateway polls this. */
+    @Get("/api/v1/routing")
+    public HttpResponse routing() {
+        return json(registry.table());
     }
 
     @Get("/api/v1/instances")

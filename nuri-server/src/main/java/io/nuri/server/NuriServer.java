@@ -9,6 +9,7 @@ import io.nuri.control.AppController;
 import io.nuri.control.AppService;
 import io.nuri.control.ArtifactStore;
 import io.nuri.control.ControllerSettings;
+import io.nuri.control.EndpointRegistry;
 import io.nuri.runtime.Driver;
 import io.nuri.runtime.Prober;
 import io.nuri.store.Store;
@@ -80,12 +81,15 @@ public final class NuriServer implements AutoCloseable {
         Driver driver = null;
         Prober prober = null;
         AppController controller = null;
+        EndpointRegistry registry = null;
         try {
             store = Runtimes.openStore(dataDir);
             driver = Runtimes.processDriver(dataDir);
             prober = Runtimes.prober();
             ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
             controller = new AppController(store, driver, prober, dataDir, cs, clock);
+            registry = new EndpointRegistry(store);
+            registry.start();
             controller.start();
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             AppController ctl = controller;
@@ -94,7 +98,7 @@ public final class NuriServer implements AutoCloseable {
                     .service("/healthz", (ctx, req) -> HttpResponse.of("ok"))
                     .service("/readyz", (ctx, req) -> ctl.isRunning() ? HttpResponse.of("ok")
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
-                    .annotatedService(new ApiService(store, appService, Runtimes.logSource(driver), driver.name(), VERSION))
+                    .annotatedService(new ApiService(store, registry, appService, Runtimes.logSource(driver), driver.name(), VERSION))
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
                     .gracefulShutdownTimeoutMillis(0, 2000)
@@ -107,6 +111,9 @@ public final class NuriServer implements AutoCloseable {
         } catch (Exception | Error e) {
             if (controller != null) {
                 controller.close();
+            }
+            if (registry != null) {
+                registry.close();
             }
             if (driver != null) {
                 driver.close();
