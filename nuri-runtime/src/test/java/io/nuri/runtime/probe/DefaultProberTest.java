@@ -76,6 +76,21 @@ class DefaultProberTest {
     }
 
     @Test
+    void anUnsettledReadinessProbeIsRetriedQuicklyButOnlyRegularRunsCountAsFailures() throws Exception {
+        int port = Ports.freeLocalPort();
+        Probe slow = new Probe(null, new Probe.Tcp(), null, 0, 5, 0.3, 2, 1); // period 5 s
+        long t0 = System.nanoTime();
+        prober.watch("q-1", "127.0.0.1", port, new Probes(null, slow, null), Map.of(), listener);
+        Thread.sleep(1500); // quick retries fail meanwhile: none of them may count toward the 2 failures
+        assertThat(events).isEmpty();
+        try (var server = new java.net.ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress())) {
+            await().atMost(Duration.ofSeconds(4)).until(() -> !events.isEmpty());
+            assertThat(events).containsExactly(new Ev("q-1", Kind.READINESS, true, events.get(0).detail()));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("well before the 5 s period").isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void aHungAppFailsLivenessAfterTheThresholdAndReadinessToo() throws Exception {
         InstanceHandle h = sampleApp("p-2");
         prober.watch("p-2", "127.0.0.1", h.port(), new Probes(null, http("/health", 2), http("/health", 3)), Map.of(),
