@@ -100,6 +100,16 @@ final class NodeReader {
         problems.add(child(field), message);
     }
 
+    /** Reports a problem with one element of a list field: {@code spec.traffic.retries.on[2]}. */
+    void error(String field, int index, String message) {
+        problems.add(child(field) + "[" + index + "]", message);
+    }
+
+    /** How many problems the whole decode has found so far (to tell whether a field was fine). */
+    int problemCount() {
+        return problems.size();
+    }
+
     /** True when the field is present and not null. */
     boolean has(String field) {
         return raw(field) != null;
@@ -174,6 +184,19 @@ final class NodeReader {
             return dflt;
         }
         return v.intValue();
+    }
+
+    /** A boolean field ({@code true}/{@code false}; YAML 1.1 also reads yes/no, on/off). */
+    boolean bool(String field, boolean dflt) {
+        JsonNode v = raw(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            error(field, "must be true or false, got " + describe(v));
+            return dflt;
+        }
+        return v.booleanValue();
     }
 
     /** A number field (integer or decimal, finite); see {@link #integer} for {@code check}. */

@@ -18,13 +18,17 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.nuri.api.codec.NodeReader.Problems;
 import io.nuri.api.spec.App;
 import io.nuri.api.spec.AppSpec;
+import io.nuri.api.spec.IntOrPercent;
 import io.nuri.api.spec.ObjectMeta;
 import io.nuri.api.spec.Probe;
 import io.nuri.api.spec.Probes;
 import io.nuri.api.spec.Quantities;
 import io.nuri.api.spec.Resources;
 import io.nuri.api.spec.RestartPolicy;
+import io.nuri.api.spec.Rollout;
+import io.nuri.api.spec.Route;
 import io.nuri.api.spec.RunSpec;
+import io.nuri.api.spec.Traffic;
 import io.nuri.api.spec.VolumeSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +40,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -61,7 +66,8 @@ public final class SpecDecoder {
     static final List<String> APP_FIELDS = List.of("apiVersion", "kind", "metadata", "spec");
     static final List<String> METADATA_FIELDS = List.of("name", "namespace", "labels");
     static final List<String> SPEC_FIELDS =
-            List.of("run", "env", "port", "replicas", "probes", "restartPolicy", "resources", "volumes");
+            List.of("run", "env", "port", "replicas", "probes", "restartPolicy", "resources", "volumes",
+                    "routes", "traffic", "rollout");
     static final List<String> RUN_FIELDS = List.of("jar", "command", "args", "javaOpts", "workingDir");
     static final List<String> PROBES_FIELDS = List.of("startup", "readiness", "liveness");
     static final List<String> PROBE_FIELDS = List.of("http", "tcp", "exec", "initialDelaySeconds",
@@ -71,6 +77,18 @@ public final class SpecDecoder {
     static final List<String> EXEC_FIELDS = List.of("command");
     static final List<String> RESOURCES_FIELDS = List.of("cpu", "memory");
     static final List<String> VOLUME_FIELDS = List.of("name", "env");
+    static final List<String> ROUTE_FIELDS = List.of("host", "path", "stripPrefix", "timeoutSeconds");
+    static final List<String> TRAFFIC_FIELDS =
+            List.of("loadBalancer", "warmupSeconds", "affinity", "retries", "timeoutSeconds");
+    static final List<String> AFFINITY_FIELDS = List.of("cookie", "gatewayCookie", "header", "clientAddress");
+    static final List<String> RETRIES_FIELDS = List.of("attempts", "on", "budgetPercent", "minRetriesPerSecond");
+    static final List<String> ROLLOUT_FIELDS = List.of("maxSurge", "maxUnavailable", "minReadySeconds",
+            "progressDeadlineSeconds", "revisionHistoryLimit", "paused", "autoRollback", "canary");
+    static final List<String> CANARY_FIELDS =
+            List.of("weightPercent", "durationSeconds", "maxErrorRatePercent", "maxP95Millis");
+
+    /** The values of {@code spec.traffic.retries.on}. */
+    public static final List<String> RETRY_CONDITIONS = List.of("502", "503", "504", "5xx", "reset", "timeout");
 
     /** Max length of app names and namespaces (they end up in paths, env names and URLs). */
     public static final int MAX_NAME_LENGTH = 40;
@@ -78,12 +96,23 @@ public final class SpecDecoder {
     /** Upper bound of every probe timing, in seconds (one day). */
     public static final int MAX_PROBE_SECONDS = 86_400;
     public static final double MIN_PERIOD_SECONDS = 0.1;
+    /** Upper bound of request timeouts, warmup, minReadySeconds (one hour). */
+    public static final int MAX_TRAFFIC_SECONDS = 3600;
+    /** Upper bound of progressDeadlineSeconds and canary durationSeconds (one day). */
+    public static final int MAX_ROLLOUT_SECONDS = 86_400;
+    public static final int MAX_HOST_LENGTH = 253;
 
     private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern HOST_NAME =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    /** RFC 3986 path characters: unreserved, sub-delims, ':', '@', '/' and %XX escapes. */
+    private static final Pattern URL_PATH = Pattern.compile("([-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*");
+    /** An HTTP token (RFC 9110): the syntax of header and cookie names. */
+    private static final Pattern TOKEN = Pattern.compile("[-!#$%&'*+.^_`|~0-9A-Za-z]+");
     private static final String NAME_RULE =
             "must be lowercase letters, digits and '-', start with a letter and end with a letter or digit";
     private static final String LABEL_RULE =
@@ -323,7 +352,10 @@ public final class SpecDecoder {
         RestartPolicy restartPolicy = restartPolicy(r);
         Resources resources = resources(r.object("resources", RESOURCES_FIELDS));
         List<VolumeSpec> volumes = volumes(r, env == null ? Map.of() : env);
-        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes);
+        List<Route> routes = routes(r);
+        Traffic traffic = traffic(r.object("traffic", TRAFFIC_FIELDS));
+        Rollout rollout = rollout(r.object("rollout", ROLLOUT_FIELDS));
+        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, rollout);
     }
 
     private static RunSpec run(NodeReader r, Path baseDir) {
@@ -476,19 +508,7 @@ public final class SpecDecoder {
     }
 
     private static RestartPolicy restartPolicy(NodeReader r) {
-        String s = r.string("restartPolicy");
-        if (s == null) {
-            return RestartPolicy.Always;
-        }
-        for (RestartPolicy p : RestartPolicy.values()) {
-            if (p.name().equals(s)) {
-                return p;
-            }
-        }
-        r.error("restartPolicy", "must be one of "
-                + Arrays.stream(RestartPolicy.values()).map(Enum::name).collect(Collectors.joining(", "))
-                + ", got " + Json.write(s));
-        return RestartPolicy.Always;
+        return enumValue(r, "restartPolicy", RestartPolicy.class, RestartPolicy.Always);
     }
 
     private static Resources resources(NodeReader r) {
@@ -553,7 +573,276 @@ public final class SpecDecoder {
         return out;
     }
 
+    private static List<Route> routes(NodeReader spec) {
+        List<Route> out = new ArrayList<>();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (NodeReader r : spec.objects("routes", ROUTE_FIELDS)) {
+            String host = host(r);
+            String path = routePath(r);
+            boolean stripPrefix = r.bool("stripPrefix", false);
+            Double timeout = r.has("timeoutSeconds")
+                    ? r.number("timeoutSeconds", Traffic.DEFAULTS.timeoutSeconds(), timeoutCheck())
+                    : null;
+            if (host == null || path == null) {
+                continue;
+            }
+            String where = stripDoc(r.path());
+            String other = seen.putIfAbsent(host + " " + path, where);
+            if (other != null) {
+                r.error("duplicate route: host " + Json.write(host) + " and path " + Json.write(path)
+                        + " are also at " + other);
+                continue;
+            }
+            out.add(new Route(host, path, stripPrefix, timeout));
+        }
+        return out;
+    }
+
+    /** A route's host: a lowercase DNS name, or "*" (the default) for any host; null when bad. */
+    private static String host(NodeReader r) {
+        if (!r.has("host")) {
+            return Route.ANY_HOST;
+        }
+        String host = r.string("host");
+        if (host == null) {
+            return null;
+        }
+        String problem = hostProblem(host);
+        if (problem != null) {
+            r.error("host", problem + ", got " + NodeReader.describe(r.raw("host")));
+            return null;
+        }
+        return host;
+    }
+
+    private static String hostProblem(String host) {
+        if (host.equals(Route.ANY_HOST)) {
+            return null;
+        }
+        if (host.contains("://")) {
+            return "must be a host name without a scheme";
+        }
+        if (host.startsWith("*.") || host.equals("*.")) {
+            return "wildcard hosts are not supported: use a full host name, or \"*\" for any host";
+        }
+        if (host.contains("/")) {
+            return "must be a host name without a path (the path goes in path)";
+        }
+        if (host.contains(":")) {
+            return "must be a host name without a port";
+        }
+        if (!host.equals(host.toLowerCase(java.util.Locale.ROOT))) {
+            return "must be lowercase";
+        }
+        if (host.length() > MAX_HOST_LENGTH) {
+            return "must be at most " + MAX_HOST_LENGTH + " characters";
+        }
+        if (!HOST_NAME.matcher(host).matches() || Arrays.stream(host.split("\\.")).anyMatch(l -> l.length() > 63)) {
+            return "must be a DNS name (labels of lowercase letters, digits and '-', separated by '.', "
+                    + "each at most 63 characters, starting and ending with a letter or digit) or \"*\" for any host";
+        }
+        return null;
+    }
+
+    /** A route's path prefix, "/" by default, without a trailing '/'; null when bad. */
+    private static String routePath(NodeReader r) {
+        if (!r.has("path")) {
+            return "/";
+        }
+        String path = r.string("path");
+        if (path == null) {
+            return null;
+        }
+        String problem = !path.startsWith("/") ? "must start with '/'"
+                : path.contains("?") ? "must not contain a query ('?')"
+                : path.contains("#") ? "must not contain a fragment ('#')"
+                : path.contains("//") ? "must not contain empty segments ('//')"
+                : Arrays.stream(path.split("/")).anyMatch(seg -> seg.equals(".") || seg.equals(".."))
+                        ? "must not contain '.' or '..' segments"
+                : !URL_PATH.matcher(path).matches()
+                        ? "may only contain letters, digits, '/', the characters -._~!$&'()*+,;=:@ and %XX escapes"
+                : null;
+        if (problem != null) {
+            r.error("path", problem + ", got " + Json.write(path));
+            return null;
+        }
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
+    private static Traffic traffic(NodeReader r) {
+        if (r == null) {
+            return Traffic.DEFAULTS;
+        }
+        Traffic d = Traffic.DEFAULTS;
+        Traffic.LoadBalancer lb = enumValue(r, "loadBalancer", Traffic.LoadBalancer.class, d.loadBalancer());
+        double warmup = r.number("warmupSeconds", d.warmupSeconds(), numberBetween(0, MAX_TRAFFIC_SECONDS));
+        Traffic.Affinity affinity = affinity(r.object("affinity", AFFINITY_FIELDS));
+        Traffic.Retries retries = retries(r.object("retries", RETRIES_FIELDS));
+        double timeout = r.number("timeoutSeconds", d.timeoutSeconds(), timeoutCheck());
+        return new Traffic(lb, warmup, affinity, retries, timeout);
+    }
+
+    private static Traffic.Affinity affinity(NodeReader r) {
+        if (r == null) {
+            return null;
+        }
+        String cookie = token(r, "cookie", "cookie name");
+        boolean gatewayCookie = r.bool("gatewayCookie", false);
+        String header = token(r, "header", "header name");
+        boolean clientAddress = r.bool("clientAddress", false);
+        List<String> kinds = new ArrayList<>();
+        if (r.has("cookie")) {
+            kinds.add("cookie");
+        }
+        if (gatewayCookie) {
+            kinds.add("gatewayCookie");
+        }
+        if (r.has("header")) {
+            kinds.add("header");
+        }
+        if (clientAddress) {
+            kinds.add("clientAddress");
+        }
+        if (kinds.isEmpty()) {
+            r.error("must have exactly one of cookie, gatewayCookie: true, header, clientAddress: true");
+        } else if (kinds.size() > 1) {
+            r.error("must have only one of cookie, gatewayCookie, header, clientAddress, got " + String.join(" and ", kinds));
+        }
+        return new Traffic.Affinity(cookie, gatewayCookie, header, clientAddress);
+    }
+
+    /** A header or cookie name: an HTTP token (letters, digits and !#$%&'*+-.^_`|~). */
+    private static String token(NodeReader r, String field, String what) {
+        String s = r.string(field);
+        if (s != null && !TOKEN.matcher(s).matches()) {
+            r.error(field, "must be a valid " + what + " (letters, digits and !#$%&'*+-.^_`|~), got " + Json.write(s));
+            return null;
+        }
+        return s;
+    }
+
+    private static Traffic.Retries retries(NodeReader r) {
+        Traffic.Retries d = Traffic.Retries.DEFAULTS;
+        if (r == null) {
+            return d;
+        }
+        int attempts = r.integer("attempts", d.attempts(), between(1, 10));
+        List<String> on = retryConditions(r);
+        double budget = r.number("budgetPercent", d.budgetPercent(), numberBetween(0, 100));
+        int minPerSecond = r.integer("minRetriesPerSecond", d.minRetriesPerSecond(), between(0, 1000));
+        return new Traffic.Retries(attempts, on == null ? d.on() : on, budget, minPerSecond);
+    }
+
+    /** {@code retries.on}: strings, or numbers for the status codes (502 reads as "502"). */
+    private static List<String> retryConditions(NodeReader r) {
+        JsonNode v = r.raw("on");
+        if (v == null) {
+            return null;
+        }
+        if (!v.isArray()) {
+            r.error("on", "must be a list, got " + NodeReader.describe(v));
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            String text = e.isTextual() ? e.textValue() : e.isIntegralNumber() ? e.asText() : null;
+            if (text == null || !RETRY_CONDITIONS.contains(text)) {
+                r.error("on", i, "must be one of " + String.join(", ", RETRY_CONDITIONS)
+                        + ", got " + NodeReader.describe(e));
+            } else if (out.contains(text)) {
+                r.error("on", i, "duplicate " + Json.write(text));
+            } else {
+                out.add(text);
+            }
+        }
+        return out;
+    }
+
+    private static Rollout rollout(NodeReader r) {
+        Rollout d = Rollout.DEFAULTS;
+        if (r == null) {
+            return d;
+        }
+        String surge = intOrPercent(r, "maxSurge", d.maxSurge());
+        String unavailable = intOrPercent(r, "maxUnavailable", d.maxUnavailable());
+        if (surge != null && unavailable != null && IntOrPercent.isZero(surge) && IntOrPercent.isZero(unavailable)) {
+            r.error("maxSurge and maxUnavailable cannot both be 0");
+        }
+        int before = r.problemCount();
+        int minReady = r.integer("minReadySeconds", d.minReadySeconds(), between(0, MAX_TRAFFIC_SECONDS));
+        int deadline = r.integer("progressDeadlineSeconds", d.progressDeadlineSeconds(), between(1, MAX_ROLLOUT_SECONDS));
+        if (r.problemCount() == before && deadline <= minReady) {
+            r.error("progressDeadlineSeconds", "must be > minReadySeconds (" + minReady + "), got " + deadline
+                    + (r.has("progressDeadlineSeconds") ? "" : " (the default)"));
+        }
+        int history = r.integer("revisionHistoryLimit", d.revisionHistoryLimit(), between(0, 100));
+        boolean paused = r.bool("paused", d.paused());
+        boolean autoRollback = r.bool("autoRollback", d.autoRollback());
+        Rollout.Canary canary = canary(r.object("canary", CANARY_FIELDS));
+        return new Rollout(surge, unavailable, minReady, deadline, history, paused, autoRollback, canary);
+    }
+
+    /** An integer >= 0 or a percentage "N%" (N from 0 to 100), as canonical text; null when bad. */
+    private static String intOrPercent(NodeReader r, String field, String dflt) {
+        JsonNode v = r.raw(field);
+        if (v == null) {
+            return dflt;
+        }
+        String text = v.isTextual() ? v.textValue() : v.isIntegralNumber() ? v.bigIntegerValue().toString() : null;
+        String problem = text == null ? "must be an integer or a percentage like \"25%\"" : IntOrPercent.problem(text);
+        if (problem != null) {
+            r.error(field, problem + ", got " + NodeReader.describe(v));
+            return null;
+        }
+        return IntOrPercent.canonical(text);
+    }
+
+    private static Rollout.Canary canary(NodeReader r) {
+        if (r == null) {
+            return null;
+        }
+        int weight = r.has("weightPercent") ? r.integer("weightPercent", 0, between(1, 99)) : required(r, "weightPercent");
+        int duration = r.has("durationSeconds")
+                ? r.integer("durationSeconds", 0, between(1, MAX_ROLLOUT_SECONDS))
+                : required(r, "durationSeconds");
+        double maxErrorRate = r.number("maxErrorRatePercent", 1, numberBetween(0, 100));
+        double maxP95 = r.number("maxP95Millis", 0, d -> d < 0 ? "must be >= 0" : null);
+        return new Rollout.Canary(weight, duration, maxErrorRate, maxP95);
+    }
+
+    private static int required(NodeReader r, String field) {
+        r.error(field, "required");
+        return 0;
+    }
+
     // ----- shared rules -----
+
+    /** One of the enum's constant names (case matters); the default when absent. */
+    private static <E extends Enum<E>> E enumValue(NodeReader r, String field, Class<E> type, E dflt) {
+        String s = r.string(field);
+        if (s == null) {
+            return dflt;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(s)) {
+                return e;
+            }
+        }
+        r.error(field, "must be one of "
+                + Arrays.stream(type.getEnumConstants()).map(Enum::name).collect(Collectors.joining(", "))
+                + ", got " + Json.write(s));
+        return dflt;
+    }
+
+    /** A request timeout: more than 0, at most an hour. */
+    private static DoubleFunction<String> timeoutCheck() {
+        return d -> d <= 0 ? "must be > 0" : d > MAX_TRAFFIC_SECONDS ? "must be at most " + MAX_TRAFFIC_SECONDS : null;
+    }
+
+    private static DoubleFunction<String> numberBetween(int min, int max) {
+        return d -> d >= min && d <= max ? null : "must be between " + min + " and " + max;
+    }
 
     /** DNS-1123 label starting with a letter, at most {@link #MAX_NAME_LENGTH}; false when bad. */
     private static boolean checkName(NodeReader r, String field, String value) {

@@ -21,17 +21,33 @@ public record AppSpec(
         Probes probes,
         RestartPolicy restartPolicy,
         Resources resources,
-        List<VolumeSpec> volumes) {
+        List<VolumeSpec> volumes,
+        List<Route> routes,
+        Traffic traffic,
+        Rollout rollout) {
 
     public static final int DEFAULT_PORT = 8080;
 
     public AppSpec {
         env = env == null ? Map.of() : Map.copyOf(env);
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
+        routes = routes == null ? List.of() : List.copyOf(routes);
+        traffic = traffic == null ? Traffic.DEFAULTS : traffic;
+        rollout = rollout == null ? Rollout.DEFAULTS : rollout;
+    }
+
+    /** The core sections only; routes, traffic and rollout take their defaults. */
+    public AppSpec(RunSpec run, Map<String, String> env, int port, int replicas, Probes probes,
+            RestartPolicy restartPolicy, Resources resources, List<VolumeSpec> volumes) {
+        this(run, env, port, replicas, probes, restartPolicy, resources, volumes, null, null, null);
     }
 
     public AppSpec withReplicas(int n) {
-        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes);
+        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes, routes, traffic, rollout);
+    }
+
+    public AppSpec withRollout(Rollout r) {
+        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, r);
     }
 
     /**
