@@ -35,6 +35,12 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--api-port", paramLabel = "PORT", description = "API port, 0 for any free one (default: 7070; $NURI_API_PORT).")
     Integer apiPort;
 
+    @Option(names = "--gateway-host", paramLabel = "ADDR", description = "Address the gateway binds (default: 127.0.0.1; $NURI_GATEWAY_HOST).")
+    String gatewayHost;
+
+    @Option(names = "--gateway-port", hidden = true, paramLabel = "PORT", description = "Gateway HTTP port, 0 for any free one, -1 for no gateway (default: 8000; $NURI_GATEWAY_PORT).")
+    Integer gatewayPort;
+
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
     Integer stopGraceSeconds;
 
@@ -55,7 +61,7 @@ public final class ServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerSettings settings;
         try {
-            settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, stopGraceSeconds,
+            settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, stopGraceSeconds,
                     logLevel, apply), System.getenv());
         } catch (SettingsLoader.SettingsException e) {
             System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));

@@ -9,16 +9,24 @@ import java.util.List;
  * file were merged, in that order of precedence (see {@link SettingsLoader}).
  *
  * @param apiHost address the API binds; 127.0.0.1 unless told otherwise
+ * @param gatewayHost address the gateway binds; 127.0.0.1 unless told otherwise
+ * @param gatewayPort the gateway's HTTP port; 0 = any free port, negative = no gateway
  * @param apply spec files to apply once the server is up (flag only)
  */
-public record ServerSettings(Path dataDir, String apiHost, int apiPort, Duration stopGrace, String logLevel,
-        List<Path> apply) {
+public record ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
+        Duration stopGrace, String logLevel, List<Path> apply) {
     public static final String DEFAULT_API_HOST = "127.0.0.1";
     public static final int DEFAULT_API_PORT = 7070;
+    /** The gateway is on by default; a negative port turns it off. */
+    public static final int DEFAULT_GATEWAY_PORT = 8000;
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
     public static final String DEFAULT_LOG_LEVEL = "info";
 
     public ServerSettings {
         apply = List.copyOf(apply);
+    }
+
+    public boolean gatewayEnabled() {
+        return gatewayPort >= 0;
     }
 }

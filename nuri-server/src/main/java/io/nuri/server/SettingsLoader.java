@@ -21,16 +21,19 @@ import java.util.Set;
  * # config.yaml
  * apiHost: 127.0.0.1
  * apiPort: 7070
+ * gatewayHost: 127.0.0.1
+ * gatewayPort: 8000        # -1: no gateway
  * stopGraceSeconds: 10
  * logLevel: info
  * </pre>
  */
 final class SettingsLoader {
     /** Values given as flags; null when absent. */
-    record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, Integer stopGraceSeconds, String logLevel,
-            List<Path> apply) {}
+    record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
+            Integer stopGraceSeconds, String logLevel, List<Path> apply) {}
 
-    static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "stopGraceSeconds", "logLevel");
+    static final Set<String> FILE_KEYS =
+            Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort", "stopGraceSeconds", "logLevel");
 
     private SettingsLoader() {}
 
@@ -49,6 +52,10 @@ final class SettingsLoader {
                 ServerSettings.DEFAULT_API_HOST);
         int apiPort = intSetting("api port", flags.apiPort(), env.get("NURI_API_PORT"), file, "apiPort",
                 ServerSettings.DEFAULT_API_PORT, 0, 65535, errors);
+        String gatewayHost = firstNonNull(flags.gatewayHost(), env.get("NURI_GATEWAY_HOST"), text(file, "gatewayHost"),
+                ServerSettings.DEFAULT_API_HOST);
+        int gatewayPort = intSetting("gateway port", flags.gatewayPort(), env.get("NURI_GATEWAY_PORT"), file,
+                "gatewayPort", ServerSettings.DEFAULT_GATEWAY_PORT, -1, 65535, errors);
         int grace = intSetting("stop grace seconds", flags.stopGraceSeconds(), env.get("NURI_STOP_GRACE_SECONDS"), file,
                 "stopGraceSeconds", (int) ServerSettings.DEFAULT_STOP_GRACE.toSeconds(), 0, 3600, errors);
         String logLevel = firstNonNull(flags.logLevel(), env.get("NURI_LOG_LEVEL"), text(file, "logLevel"),
@@ -59,7 +66,7 @@ final class SettingsLoader {
         if (!errors.isEmpty()) {
             throw new SettingsException(String.join("\n", errors));
         }
-        return new ServerSettings(dataDir, apiHost, apiPort, Duration.ofSeconds(grace), logLevel,
+        return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, Duration.ofSeconds(grace), logLevel,
                 flags.apply() == null ? List.of() : flags.apply());
     }
 

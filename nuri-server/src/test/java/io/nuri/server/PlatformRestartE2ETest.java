@@ -87,7 +87,7 @@ class PlatformRestartE2ETest {
         try (ServerProcess server = ServerProcess.start(data)) {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
-                    "--data-dir", data.toString(), "--api-port", "0").redirectErrorStream(true);
+                    "--data-dir", data.toString(), "--api-port", "0", "--gateway-port", "0").redirectErrorStream(true);
             Process second = pb.start();
             try {
                 String out = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

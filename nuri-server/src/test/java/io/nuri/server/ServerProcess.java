@@ -50,7 +50,7 @@ final class ServerProcess implements AutoCloseable {
                 "-Xmx256m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"),
                 ServerMain.class.getName(),
-                "--data-dir", dataDir.toString(), "--api-port", "0", "--stop-grace", "5"));
+                "--data-dir", dataDir.toString(), "--api-port", "0", "--gateway-port", "0", "--stop-grace", "5"));
         cmd.addAll(List.of(extraArgs));
         try {
             Files.deleteIfExists(dataDir.resolve(NuriServer.SERVER_FILE));

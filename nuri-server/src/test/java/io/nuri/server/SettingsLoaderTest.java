@@ -17,7 +17,7 @@ class SettingsLoaderTest {
     Path dir;
 
     private SettingsLoader.Flags flags(Integer port) {
-        return new SettingsLoader.Flags(dir, null, null, port, null, null, List.of());
+        return new SettingsLoader.Flags(dir, null, null, port, null, null, null, null, List.of());
     }
 
     @Test
