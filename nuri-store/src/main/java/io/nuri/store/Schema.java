@@ -103,7 +103,21 @@ final class Schema {
                       reason    TEXT,
                       message   TEXT
                     )""",
-                    "CREATE INDEX events_by_app ON events (namespace, app, id)"));
+                    "CREATE INDEX events_by_app ON events (namespace, app, id)"),
+            // v2: why each revision was made (shown by `rollout history`), and the rollout status the
+            // controller derives (phase, revisions, counts, rollout log) as one JSON document per app,
+            // so a Failed or RolledBack rollout is still reported after a platform restart.
+            Migration.sql("revisions.cause, rollouts",
+                    "ALTER TABLE revisions ADD COLUMN cause TEXT",
+                    """
+                    CREATE TABLE rollouts (
+                      namespace   TEXT NOT NULL,
+                      app         TEXT NOT NULL,
+                      status_json TEXT NOT NULL,
+                      updated_at  TEXT NOT NULL,
+                      PRIMARY KEY (namespace, app),
+                      FOREIGN KEY (namespace, app) REFERENCES apps (namespace, name) ON DELETE CASCADE
+                    ) WITHOUT ROWID"""));
 
     /** The version this code writes: the number of migrations. */
     static int latestVersion() {

@@ -34,9 +34,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -424,6 +426,36 @@ public final class SqliteStore implements Store {
 
         @Override
         public void putRevision(Revision r) {
+            putRevision(r, null);
+        }
+
+        @Override
+        public void deleteRevision(String namespace, String app, int number) {
+            if (update("DELETE FROM revisions WHERE namespace = ? AND app = ? AND number = ?", namespace, app,
+                    number) > 0) {
+                changes.add(new Change(Change.Kind.APP, namespace, app));
+            }
+        }
+
+        @Override
+        public Optional<String> rolloutStatus(String namespace, String app) {
+            return queryRolloutStatus(c(), namespace, app);
+        }
+
+        @Override
+        public void putRolloutStatus(String namespace, String app, String json) {
+            Objects.requireNonNull(json, "json");
+            requireApp(namespace, app, "rollout status");
+            update("""
+                    INSERT INTO rollouts (namespace, app, status_json, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (namespace, app) DO UPDATE SET
+                      status_json = excluded.status_json, updated_at = excluded.updated_at""",
+                    namespace, app, json, time(clock.instant()));
+            changes.add(new Change(Change.Kind.APP, namespace, app));
+        }
+
+        @Override
+        public void putRevision(Revision r, String cause) {
             Objects.requireNonNull(r, "revision");
             String key = r.namespace() + "/" + r.app();
             requireApp(r.namespace(), r.app(), "revision " + r.number());
@@ -432,9 +464,9 @@ public final class SqliteStore implements Store {
                 throw new ConflictException("revision " + r.number() + " of app " + key + " already exists");
             }
             update("""
-                    INSERT INTO revisions (namespace, app, number, hash, template_json, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)""",
-                    r.namespace(), r.app(), r.number(), r.hash(), canonical(r.template()), time(r.createdAt()));
+                    INSERT INTO revisions (namespace, app, number, hash, template_json, created_at, cause)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    r.namespace(), r.app(), r.number(), r.hash(), canonical(r.template()), time(r.createdAt()), cause);
             changes.add(new Change(Change.Kind.APP, r.namespace(), r.app()));
         }
 
@@ -542,6 +574,24 @@ public final class SqliteStore implements Store {
     public Optional<Revision> revision(String namespace, String app, int number) {
         return read(c -> queryList(c, "SELECT * FROM revisions WHERE namespace = ? AND app = ? AND number = ?",
                 SqliteStore::revision, namespace, app, number).stream().findFirst());
+    }
+
+    @Override
+    public Map<Integer, String> revisionCauses(String namespace, String app) {
+        Map<Integer, String> causes = new TreeMap<>();
+        read(c -> queryList(c, "SELECT number, cause FROM revisions WHERE namespace = ? AND app = ? AND cause IS NOT NULL",
+                rs -> causes.put(rs.getInt(1), rs.getString(2)), namespace, app));
+        return causes;
+    }
+
+    @Override
+    public Optional<String> rolloutStatus(String namespace, String app) {
+        return read(c -> queryRolloutStatus(c, namespace, app));
+    }
+
+    private static Optional<String> queryRolloutStatus(Connection c, String namespace, String app) {
+        return queryList(c, "SELECT status_json FROM rollouts WHERE namespace = ? AND app = ?", rs -> rs.getString(1),
+                namespace, app).stream().findFirst();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.nuri.api.model.Instance;
 import io.nuri.api.model.Revision;
 import io.nuri.api.model.StoredApp;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -31,6 +32,12 @@ public interface Store extends AutoCloseable {
     List<Revision> revisions(String namespace, String app);
 
     Optional<Revision> revision(String namespace, String app, int number);
+
+    /** Why each revision was made ({@link Tx#putRevision(Revision, String)}), by number; absent = unknown. */
+    Map<Integer, String> revisionCauses(String namespace, String app);
+
+    /** The rollout status document the controller keeps for the app (JSON), if it wrote one. */
+    Optional<String> rolloutStatus(String namespace, String app);
 
     List<Instance> instances();
 
@@ -68,6 +75,17 @@ public interface Store extends AutoCloseable {
 
         /** Stores a new revision; its number must be unused for that app. */
         void putRevision(Revision revision);
+
+        /** Stores a new revision with the reason it was made ("env APP_VERSION: v1 -> v2"). */
+        void putRevision(Revision revision, String cause);
+
+        /** Removes one revision (history limit); the caller makes sure no instance runs it. */
+        void deleteRevision(String namespace, String app, int number);
+
+        Optional<String> rolloutStatus(String namespace, String app);
+
+        /** Inserts or replaces the app's rollout status document (JSON); reported as an APP change. */
+        void putRolloutStatus(String namespace, String app, String json);
 
         Optional<Instance> instance(String id);
 
