@@ -11,7 +11,10 @@ import io.nuri.api.spec.Probe;
 import io.nuri.api.spec.Probes;
 import io.nuri.api.spec.Resources;
 import io.nuri.api.spec.RestartPolicy;
+import io.nuri.api.spec.Rollout;
+import io.nuri.api.spec.Route;
 import io.nuri.api.spec.RunSpec;
+import io.nuri.api.spec.Traffic;
 import io.nuri.api.spec.VolumeSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -535,6 +538,330 @@ class SpecDecoderTest {
 
         assertErrors(first + "---\n" + second).containsExactly(
                 tuple("[doc 2] spec.volumes[1].name", "duplicate volume name \"d\" (also at spec.volumes[0])"));
+    }
+
+    // ----- routes, traffic, rollout -----
+
+    private static final String NEW_SECTIONS = """
+            run: {jar: /a.jar}
+            replicas: 4
+            routes:
+              - {host: portal.example.org, path: /api/, stripPrefix: true, timeoutSeconds: 120}
+              - host: portal.example.org
+              - {path: /static}
+            traffic:
+              loadBalancer: roundRobin
+              warmupSeconds: 0
+              affinity: {cookie: JSESSIONID}
+              retries: {attempts: 2, on: [502, "503", 5xx, reset, timeout], budgetPercent: 10.5, minRetriesPerSecond: 0}
+              timeoutSeconds: 2.5
+            rollout:
+              maxSurge: 1
+              maxUnavailable: 50%
+              minReadySeconds: 5
+              progressDeadlineSeconds: 300
+              revisionHistoryLimit: 3
+              paused: true
+              autoRollback: false
+              canary: {weightPercent: 10, durationSeconds: 600, maxErrorRatePercent: 0.5, maxP95Millis: 250}
+            """;
+
+    @Test
+    void routes_traffic_and_rollout_decode_with_their_defaults_filled() throws Exception {
+        AppSpec spec = decode(spec(NEW_SECTIONS)).getFirst().spec();
+
+        assertThat(spec.routes()).containsExactly(
+                new Route("portal.example.org", "/api", true, 120.0),
+                new Route("portal.example.org", "/", false, null),
+                new Route("*", "/static", false, null));
+        assertThat(spec.traffic()).isEqualTo(new Traffic(Traffic.LoadBalancer.roundRobin, 0,
+                new Traffic.Affinity("JSESSIONID", false, null, false),
+                new Traffic.Retries(2, List.of("502", "503", "5xx", "reset", "timeout"), 10.5, 0), 2.5));
+        assertThat(spec.rollout()).isEqualTo(new Rollout("1", "50%", 5, 300, 3, true, false,
+                new Rollout.Canary(10, 600, 0.5, 250)));
+        assertThat(spec.rollout().surge(spec.replicas())).isEqualTo(1);
+        assertThat(spec.rollout().unavailable(spec.replicas())).isEqualTo(2);
+    }
+
+    @Test
+    void without_the_new_sections_the_defaults_of_the_records_apply() throws Exception {
+        AppSpec spec = decode(spec("run: {jar: /a.jar}\nroutes: ~\ntraffic:\nrollout: ~")).getFirst().spec();
+
+        assertThat(spec.routes()).isEmpty();
+        assertThat(spec.traffic()).isEqualTo(Traffic.DEFAULTS);
+        assertThat(spec.rollout()).isEqualTo(Rollout.DEFAULTS);
+    }
+
+    @Test
+    void a_partial_traffic_or_rollout_section_gets_the_other_defaults() throws Exception {
+        AppSpec spec = decode(spec("""
+                run: {jar: /a.jar}
+                routes: [{}]
+                traffic: {affinity: {gatewayCookie: true}, retries: {on: []}}
+                rollout: {maxSurge: "007", canary: {weightPercent: 5, durationSeconds: 60}}
+                """)).getFirst().spec();
+
+        assertThat(spec.routes()).containsExactly(new Route("*", "/", false, null));
+        assertThat(spec.traffic()).isEqualTo(new Traffic(Traffic.LoadBalancer.leastRequest, 10,
+                new Traffic.Affinity(null, true, null, false), new Traffic.Retries(3, List.of(), 20, 3), 30));
+        assertThat(spec.rollout()).isEqualTo(new Rollout("7", "0", 0, 120, 10, false, true,
+                new Rollout.Canary(5, 60, 1, 0)));
+        assertThat(decode(spec("run: {jar: /a.jar}\ntraffic: {retries: {attempts: 5}}")).getFirst().spec()
+                .traffic().retries()).isEqualTo(new Traffic.Retries(5, List.of("502", "503"), 20, 3));
+    }
+
+    @Test
+    void route_hosts_are_dns_names_or_any() throws Exception {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                routes:
+                  - {host: "*.example.org"}
+                  - {host: "https://portal.example.org"}
+                  - {host: "portal.example.org:8443"}
+                  - {host: Portal.Example.org}
+                  - {host: portal_x.example.org}
+                  - {host: -portal.example.org}
+                  - {host: portal.example.org.}
+                  - {host: ""}
+                  - {host: 8080}
+                  - {host: "example.org/api"}
+                """)).containsExactly(
+                tuple("spec.routes[0].host", "wildcard hosts are not supported: use a full host name, or \"*\" for any host, got \"*.example.org\""),
+                tuple("spec.routes[1].host", "must be a host name without a scheme, got \"https://portal.example.org\""),
+                tuple("spec.routes[2].host", "must be a host name without a port, got \"portal.example.org:8443\""),
+                tuple("spec.routes[3].host", "must be lowercase, got \"Portal.Example.org\""),
+                tuple("spec.routes[4].host", DNS_RULE + ", got \"portal_x.example.org\""),
+                tuple("spec.routes[5].host", DNS_RULE + ", got \"-portal.example.org\""),
+                tuple("spec.routes[6].host", DNS_RULE + ", got \"portal.example.org.\""),
+                tuple("spec.routes[7].host", DNS_RULE + ", got \"\""),
+                tuple("spec.routes[8].host", "must be a string, got 8080 (quote it: \"8080\")"),
+                tuple("spec.routes[9].host", "must be a host name without a path (the path goes in path), got \"example.org/api\""));
+        assertErrors(spec("run: {jar: /a.jar}\nroutes: [{host: " + "a".repeat(64) + ".org}, {host: "
+                + "a.".repeat(127) + "ab}]")).containsExactly(
+                tuple("spec.routes[0].host", DNS_RULE + ", got \"" + "a".repeat(60) + "...\""),
+                tuple("spec.routes[1].host", "must be at most 253 characters, got \"" + "a.".repeat(30) + "...\""));
+        assertThat(decode(spec("run: {jar: /a.jar}\nroutes: [{host: 10.0.0.1}, {host: localhost}, {host: '*'}]"))
+                .getFirst().spec().routes()).extracting(Route::host).containsExactly("10.0.0.1", "localhost", "*");
+    }
+
+    private static final String DNS_RULE = "must be a DNS name (labels of lowercase letters, digits and '-', separated "
+            + "by '.', each at most 63 characters, starting and ending with a letter or digit) or \"*\" for any host";
+
+    @Test
+    void route_paths_are_clean_prefixes_and_lose_their_trailing_slash() throws Exception {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                routes:
+                  - {path: api}
+                  - {path: "/api?x=1"}
+                  - {path: "/api#top"}
+                  - {path: /api//v1}
+                  - {path: /api/../admin}
+                  - {path: /api/.}
+                  - {path: /a b}
+                  - {path: /100%}
+                  - {path: /x, stripPrefix: yes please, timeoutSeconds: 0}
+                  - {path: /y, timeoutSeconds: 3601}
+                """)).containsExactly(
+                tuple("spec.routes[0].path", "must start with '/', got \"api\""),
+                tuple("spec.routes[1].path", "must not contain a query ('?'), got \"/api?x=1\""),
+                tuple("spec.routes[2].path", "must not contain a fragment ('#'), got \"/api#top\""),
+                tuple("spec.routes[3].path", "must not contain empty segments ('//'), got \"/api//v1\""),
+                tuple("spec.routes[4].path", "must not contain '.' or '..' segments, got \"/api/../admin\""),
+                tuple("spec.routes[5].path", "must not contain '.' or '..' segments, got \"/api/.\""),
+                tuple("spec.routes[6].path", PATH_CHARS + ", got \"/a b\""),
+                tuple("spec.routes[7].path", PATH_CHARS + ", got \"/100%\""),
+                tuple("spec.routes[8].stripPrefix", "must be true or false, got \"yes please\""),
+                tuple("spec.routes[8].timeoutSeconds", "must be > 0, got 0"),
+                tuple("spec.routes[9].timeoutSeconds", "must be at most 3600, got 3601"));
+        assertThat(decode(spec("run: {jar: /a.jar}\nroutes: [{path: /}, {path: /a/b/}, {path: /.well-known/x%20y}]"))
+                .getFirst().spec().routes()).extracting(Route::path).containsExactly("/", "/a/b", "/.well-known/x%20y");
+    }
+
+    private static final String PATH_CHARS =
+            "may only contain letters, digits, '/', the characters -._~!$&'()*+,;=:@ and %XX escapes";
+
+    @Test
+    void two_routes_with_the_same_host_and_path_are_an_error() {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                routes:
+                  - {path: /api}
+                  - {host: a.example.org, path: /api}
+                  - {host: "*", path: /api/, stripPrefix: true}
+                  - {}
+                  - {path: /}
+                """)).containsExactly(
+                tuple("spec.routes[2]", "duplicate route: host \"*\" and path \"/api\" are also at spec.routes[0]"),
+                tuple("spec.routes[4]", "duplicate route: host \"*\" and path \"/\" are also at spec.routes[3]"));
+    }
+
+    @Test
+    void traffic_fields_have_ranges_and_affinity_has_exactly_one_kind() {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                traffic:
+                  loadBalancer: random
+                  warmupSeconds: -1
+                  timeoutSeconds: 0
+                  affinity: {cookie: "JSESSION ID", header: "X-User:", gatewayCookie: "true"}
+                """)).containsExactly(
+                tuple("spec.traffic.loadBalancer", "must be one of leastRequest, roundRobin, weighted, got \"random\""),
+                tuple("spec.traffic.warmupSeconds", "must be between 0 and 3600, got -1"),
+                tuple("spec.traffic.affinity.cookie", "must be a valid cookie name (letters, digits and "
+                        + "!#$%&'*+-.^_`|~), got \"JSESSION ID\""),
+                tuple("spec.traffic.affinity.gatewayCookie", "must be true or false, got \"true\""),
+                tuple("spec.traffic.affinity.header", "must be a valid header name (letters, digits and "
+                        + "!#$%&'*+-.^_`|~), got \"X-User:\""),
+                tuple("spec.traffic.affinity", "must have only one of cookie, gatewayCookie, header, clientAddress, "
+                        + "got cookie and header"),
+                tuple("spec.traffic.timeoutSeconds", "must be > 0, got 0"));
+        assertErrors(spec("run: {jar: /a.jar}\ntraffic: {affinity: {gatewayCookie: false}, warmupSeconds: 3600.5}"))
+                .containsExactly(
+                        tuple("spec.traffic.warmupSeconds", "must be between 0 and 3600, got 3600.5"),
+                        tuple("spec.traffic.affinity", "must have exactly one of cookie, gatewayCookie: true, header, "
+                                + "clientAddress: true"));
+        assertErrors(spec("run: {jar: /a.jar}\ntraffic: {affinity: {gatewayCookie: true, clientAddress: true}}"))
+                .containsExactly(tuple("spec.traffic.affinity", "must have only one of cookie, gatewayCookie, header, "
+                        + "clientAddress, got gatewayCookie and clientAddress"));
+    }
+
+    @Test
+    void retries_have_ranges_and_known_conditions() {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                traffic:
+                  retries:
+                    attempts: 11
+                    on: [502, 500, "5XX", 502, 503.0, [x]]
+                    budgetPercent: 101
+                    minRetriesPerSecond: -1
+                """)).containsExactly(
+                tuple("spec.traffic.retries.attempts", "must be between 1 and 10, got 11"),
+                tuple("spec.traffic.retries.on[1]", "must be one of 502, 503, 504, 5xx, reset, timeout, got 500"),
+                tuple("spec.traffic.retries.on[2]", "must be one of 502, 503, 504, 5xx, reset, timeout, got \"5XX\""),
+                tuple("spec.traffic.retries.on[3]", "duplicate \"502\""),
+                tuple("spec.traffic.retries.on[4]", "must be one of 502, 503, 504, 5xx, reset, timeout, got 503.0"),
+                tuple("spec.traffic.retries.on[5]", "must be one of 502, 503, 504, 5xx, reset, timeout, got a list"),
+                tuple("spec.traffic.retries.budgetPercent", "must be between 0 and 100, got 101"),
+                tuple("spec.traffic.retries.minRetriesPerSecond", "must be between 0 and 1000, got -1"));
+        assertErrors(spec("run: {jar: /a.jar}\ntraffic: {retries: {attempts: 0, on: 502}}")).containsExactly(
+                tuple("spec.traffic.retries.attempts", "must be between 1 and 10, got 0"),
+                tuple("spec.traffic.retries.on", "must be a list, got 502"));
+    }
+
+    @Test
+    void max_surge_and_max_unavailable_are_integers_or_percentages() throws Exception {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                rollout: {maxSurge: 101%, maxUnavailable: -1}
+                """)).containsExactly(
+                tuple("spec.rollout.maxSurge", "must be at most 100%, got \"101%\""),
+                tuple("spec.rollout.maxUnavailable", "must be >= 0, got -1"));
+        assertErrors(spec("run: {jar: /a.jar}\nrollout: {maxSurge: 2.5, maxUnavailable: \" 25%\"}")).containsExactly(
+                tuple("spec.rollout.maxSurge", "must be an integer or a percentage like \"25%\", got 2.5"),
+                tuple("spec.rollout.maxUnavailable", "must be an integer or a percentage like \"25%\", got \" 25%\""));
+        assertErrors(spec("run: {jar: /a.jar}\nrollout: {maxSurge: \"-5%\", maxUnavailable: 99999999999}")).containsExactly(
+                tuple("spec.rollout.maxSurge", "must be >= 0, got \"-5%\""),
+                tuple("spec.rollout.maxUnavailable", "must be at most 2147483647, got 99999999999"));
+        Rollout r = decode(spec("run: {jar: /a.jar}\nrollout: {maxSurge: \"3\", maxUnavailable: 0%}")).getFirst().spec().rollout();
+        assertThat(r.maxSurge()).isEqualTo("3");
+        assertThat(r.maxUnavailable()).isEqualTo("0%");
+        assertThat(decode(spec("run: {jar: /a.jar}\nrollout: {maxSurge: 0, maxUnavailable: 1}")).getFirst().spec()
+                .rollout().maxSurge()).isEqualTo("0");
+    }
+
+    @Test
+    void max_surge_and_max_unavailable_cannot_both_be_zero() {
+        for (String rollout : List.of("{maxSurge: 0}", "{maxSurge: \"0\", maxUnavailable: 0}",
+                "{maxSurge: 0%, maxUnavailable: \"00\"}", "{maxUnavailable: 0, maxSurge: 0%}")) {
+            assertErrors(spec("run: {jar: /a.jar}\nrollout: " + rollout)).as(rollout).containsExactly(
+                    tuple("spec.rollout", "maxSurge and maxUnavailable cannot both be 0"));
+        }
+    }
+
+    @Test
+    void rollout_timings_history_flags_and_canary_are_checked() {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                rollout:
+                  minReadySeconds: 3601
+                  progressDeadlineSeconds: 0
+                  revisionHistoryLimit: 101
+                  paused: 1
+                  autoRollback: "no"
+                  canary: {weightPercent: 100, durationSeconds: 0, maxErrorRatePercent: -0.5, maxP95Millis: -1}
+                """)).containsExactly(
+                tuple("spec.rollout.minReadySeconds", "must be between 0 and 3600, got 3601"),
+                tuple("spec.rollout.progressDeadlineSeconds", "must be between 1 and 86400, got 0"),
+                tuple("spec.rollout.revisionHistoryLimit", "must be between 0 and 100, got 101"),
+                tuple("spec.rollout.paused", "must be true or false, got 1"),
+                tuple("spec.rollout.autoRollback", "must be true or false, got \"no\""),
+                tuple("spec.rollout.canary.weightPercent", "must be between 1 and 99, got 100"),
+                tuple("spec.rollout.canary.durationSeconds", "must be between 1 and 86400, got 0"),
+                tuple("spec.rollout.canary.maxErrorRatePercent", "must be between 0 and 100, got -0.5"),
+                tuple("spec.rollout.canary.maxP95Millis", "must be >= 0, got -1"));
+        assertErrors(spec("run: {jar: /a.jar}\nrollout: {minReadySeconds: 60, progressDeadlineSeconds: 60, canary: {}}"))
+                .containsExactly(
+                        tuple("spec.rollout.progressDeadlineSeconds", "must be > minReadySeconds (60), got 60"),
+                        tuple("spec.rollout.canary.weightPercent", "required"),
+                        tuple("spec.rollout.canary.durationSeconds", "required"));
+        assertErrors(spec("run: {jar: /a.jar}\nrollout: {minReadySeconds: 600}")).containsExactly(
+                tuple("spec.rollout.progressDeadlineSeconds", "must be > minReadySeconds (600), got 120 (the default)"));
+    }
+
+    @Test
+    void unknown_fields_of_the_new_sections_are_reported() {
+        assertErrors(spec("""
+                run: {jar: /a.jar}
+                routes: [{prefix: /api}]
+                traffic: {lb: roundRobin, affinity: {ip: true, clientAddress: true}, retries: {max: 2}}
+                rollout: {strategy: Recreate, canary: {weight: 10, weightPercent: 10, durationSeconds: 60}}
+                """)).containsExactly(
+                tuple("spec.routes[0].prefix", "unknown field (known: host, path, stripPrefix, timeoutSeconds)"),
+                tuple("spec.traffic.lb", "unknown field (known: loadBalancer, warmupSeconds, affinity, retries, timeoutSeconds)"),
+                tuple("spec.traffic.affinity.ip", "unknown field (known: cookie, gatewayCookie, header, clientAddress)"),
+                tuple("spec.traffic.retries.max", "unknown field (known: attempts, on, budgetPercent, minRetriesPerSecond)"),
+                tuple("spec.rollout.strategy", "unknown field (known: maxSurge, maxUnavailable, minReadySeconds, "
+                        + "progressDeadlineSeconds, revisionHistoryLimit, paused, autoRollback, canary)"),
+                tuple("spec.rollout.canary.weight", "unknown field (known: weightPercent, durationSeconds, "
+                        + "maxErrorRatePercent, maxP95Millis)"));
+    }
+
+    @Test
+    void wrong_types_in_the_new_sections_name_the_expected_type() {
+        assertErrors(spec("run: {jar: /a.jar}\nroutes: {path: /}\ntraffic: [roundRobin]\nrollout: fast")).containsExactly(
+                tuple("spec.routes", "must be a list, got a map"),
+                tuple("spec.traffic", "must be a map, got a list"),
+                tuple("spec.rollout", "must be a map, got \"fast\""));
+        assertErrors(spec("run: {jar: /a.jar}\nroutes: [/api]\ntraffic: {affinity: cookie, retries: 3}\nrollout: {canary: true}"))
+                .containsExactly(
+                        tuple("spec.routes[0]", "must be a map, got \"/api\""),
+                        tuple("spec.traffic.affinity", "must be a map, got \"cookie\""),
+                        tuple("spec.traffic.retries", "must be a map, got 3"),
+                        tuple("spec.rollout.canary", "must be a map, got true"));
+    }
+
+    @Test
+    void the_new_sections_survive_a_yaml_and_json_round_trip() throws Exception {
+        App app = decode(spec(NEW_SECTIONS)).getFirst();
+
+        assertThat(decode(Json.writeYaml(app))).containsExactly(app);
+        assertThat(decode(Json.write(app))).containsExactly(app);
+        assertThat(Json.read(Json.write(app), App.class)).isEqualTo(app);
+        App defaults = decode(spec("run: {jar: /a.jar}\nrollout: {maxUnavailable: 1, maxSurge: 100%}")).getFirst();
+        assertThat(decode(Json.writeYaml(defaults))).containsExactly(defaults);
+    }
+
+    @Test
+    void the_defaults_are_written_in_full_and_read_back() throws Exception {
+        App app = decode(spec("run: {jar: /a.jar}")).getFirst();
+        String yaml = Json.writeYaml(app);
+
+        assertThat(yaml).contains("maxUnavailable: \"0\"", "loadBalancer: leastRequest", "routes: []");
+        assertThat(decode(yaml)).containsExactly(app);
+        assertThat(app.spec().traffic()).isSameAs(Traffic.DEFAULTS);
+        assertThat(app.spec().rollout()).isSameAs(Rollout.DEFAULTS);
     }
 
     // ----- checkFiles -----
