@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nuri.api.spec.App;
+import io.nuri.api.spec.IntOrPercent;
 import io.nuri.api.spec.Probe;
+import io.nuri.api.spec.Rollout;
+import io.nuri.api.spec.Route;
+import io.nuri.api.spec.Traffic;
 import io.nuri.api.spec.VolumeSpec;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -60,7 +64,7 @@ class SpecDecoderPropertyTest {
     @Test
     void a_mutated_valid_spec_decodes_to_a_valid_app_or_fails_with_real_paths() {
         int[] outcomes = new int[2]; // decoded, rejected: both must happen, or the generator is off
-        forAll(400, r -> {
+        forAll(500, r -> {
             ObjectNode tree = Gen.validApp(r, "app");
             int mutations = 1 + r.nextInt(3);
             for (int i = 0; i < mutations; i++) {
@@ -166,6 +170,67 @@ class SpecDecoderPropertyTest {
         assertThat(spec.volumes()).extracting(VolumeSpec::name).doesNotHaveDuplicates();
         assertThat(spec.volumes()).extracting(VolumeSpec::envVar).doesNotHaveDuplicates()
                 .noneMatch(spec.env()::containsKey);
+        assertRoutes(spec.routes());
+        assertTraffic(spec.traffic());
+        assertRollout(spec.rollout());
+    }
+
+    private static void assertRoutes(List<Route> routes) {
+        assertThat(routes).extracting(rt -> rt.host() + " " + rt.path()).doesNotHaveDuplicates();
+        for (Route rt : routes) {
+            assertThat(rt.host()).matches("\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+                    .hasSizeLessThanOrEqualTo(253);
+            assertThat(rt.path()).startsWith("/").doesNotContain("?", "#", "//", "/./", "/../").doesNotEndWith("/.")
+                    .doesNotEndWith("/..").doesNotContainAnyWhitespaces();
+            assertThat(rt.path().equals("/") || !rt.path().endsWith("/")).as(rt.path()).isTrue();
+            if (rt.timeoutSeconds() != null) {
+                assertThat(rt.timeoutSeconds()).isPositive().isLessThanOrEqualTo(3600);
+            }
+        }
+    }
+
+    private static void assertTraffic(Traffic t) {
+        assertThat(t).isNotNull();
+        assertThat(t.loadBalancer()).isNotNull();
+        assertThat(t.warmupSeconds()).isBetween(0.0, 3600.0);
+        assertThat(t.timeoutSeconds()).isPositive().isLessThanOrEqualTo(3600);
+        if (t.affinity() != null) {
+            var a = t.affinity();
+            int kinds = (a.cookie() != null ? 1 : 0) + (a.gatewayCookie() ? 1 : 0) + (a.header() != null ? 1 : 0)
+                    + (a.clientAddress() ? 1 : 0);
+            assertThat(kinds).isEqualTo(1);
+            for (String token : java.util.Arrays.asList(a.cookie(), a.header())) {
+                if (token != null) {
+                    assertThat(token).matches("[-!#$%&'*+.^_`|~0-9A-Za-z]+");
+                }
+            }
+        }
+        var r = t.retries();
+        assertThat(r).isNotNull();
+        assertThat(r.attempts()).isBetween(1, 10);
+        assertThat(r.on()).doesNotHaveDuplicates().isSubsetOf(SpecDecoder.RETRY_CONDITIONS);
+        assertThat(r.budgetPercent()).isBetween(0.0, 100.0);
+        assertThat(r.minRetriesPerSecond()).isBetween(0, 1000);
+    }
+
+    private static void assertRollout(Rollout r) {
+        assertThat(r).isNotNull();
+        assertThat(IntOrPercent.problem(r.maxSurge())).as(r.maxSurge()).isNull();
+        assertThat(IntOrPercent.problem(r.maxUnavailable())).as(r.maxUnavailable()).isNull();
+        assertThat(IntOrPercent.isZero(r.maxSurge()) && IntOrPercent.isZero(r.maxUnavailable())).isFalse();
+        for (int replicas : new int[] {0, 1, 3, 1000}) {
+            assertThat(r.surge(replicas)).isNotNegative();
+            assertThat(r.unavailable(replicas)).isNotNegative();
+        }
+        assertThat(r.minReadySeconds()).isBetween(0, 3600);
+        assertThat(r.progressDeadlineSeconds()).isBetween(1, 86_400).isGreaterThan(r.minReadySeconds());
+        assertThat(r.revisionHistoryLimit()).isBetween(0, 100);
+        if (r.canary() != null) {
+            assertThat(r.canary().weightPercent()).isBetween(1, 99);
+            assertThat(r.canary().durationSeconds()).isBetween(1, 86_400);
+            assertThat(r.canary().maxErrorRatePercent()).isBetween(0.0, 100.0);
+            assertThat(r.canary().maxP95Millis()).isNotNegative();
+        }
     }
 
     private static void assertProbe(Probe p, boolean readiness) {
@@ -257,7 +322,11 @@ class SpecDecoderPropertyTest {
                 "namespace", "labels", "run", "jar", "command", "args", "javaOpts", "workingDir", "env", "port",
                 "replicas", "probes", "startup", "readiness", "liveness", "http", "tcp", "exec", "path",
                 "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold", "successThreshold",
-                "restartPolicy", "resources", "cpu", "memory", "volumes");
+                "restartPolicy", "resources", "cpu", "memory", "volumes", "routes", "host", "stripPrefix", "traffic",
+                "loadBalancer", "warmupSeconds", "affinity", "cookie", "gatewayCookie", "header", "clientAddress",
+                "retries", "attempts", "on", "budgetPercent", "minRetriesPerSecond", "rollout", "maxSurge",
+                "maxUnavailable", "minReadySeconds", "progressDeadlineSeconds", "revisionHistoryLimit", "paused",
+                "autoRollback", "canary", "weightPercent", "durationSeconds", "maxErrorRatePercent", "maxP95Millis");
 
         /** Strings YAML readers and writers trip over. */
         private static final List<String> TRICKY = List.of("", " ", "8080", "1.50", "-1", "+.5", "0x1F", "0o17", "010",
@@ -428,7 +497,158 @@ class SpecDecoderPropertyTest {
                     }
                 }
             }
+            if (r.nextBoolean()) {
+                spec.set("routes", routes(r));
+            }
+            if (r.nextBoolean()) {
+                spec.set("traffic", traffic(r));
+            }
+            if (r.nextBoolean()) {
+                spec.set("rollout", rollout(r));
+            }
             return app;
+        }
+
+        /** Routes with distinct (host, normalized path); paths may end in '/'. */
+        private static ArrayNode routes(Random r) {
+            ArrayNode routes = F.arrayNode();
+            Set<String> seen = new HashSet<>();
+            for (int i = r.nextInt(4); i > 0; i--) {
+                ObjectNode route = F.objectNode();
+                String host = r.nextInt(3) == 0 ? null
+                        : pick(r, List.of("*", "portal.example.org", "api.gov.kr", "localhost", "10.0.0.7", name(r, 20)
+                                + "." + name(r, 10)));
+                String path = r.nextInt(4) == 0 ? null
+                        : pick(r, List.of("/", "/api", "/api/", "/api/v1", "/.well-known/acme", "/static/x%20y",
+                                "/a-b_c~d/e:f@g", "/" + name(r, 12) + (r.nextBoolean() ? "/" : "")));
+                String key = (host == null ? "*" : host) + " "
+                        + (path == null ? "/" : path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+                if (!seen.add(key)) {
+                    continue;
+                }
+                if (host != null) {
+                    route.put("host", host);
+                }
+                if (path != null) {
+                    route.put("path", path);
+                }
+                if (r.nextBoolean()) {
+                    route.put("stripPrefix", r.nextBoolean());
+                }
+                if (r.nextBoolean()) {
+                    if (r.nextBoolean()) {
+                        route.put("timeoutSeconds", 1 + r.nextInt(3600));
+                    } else {
+                        route.put("timeoutSeconds", 0.25);
+                    }
+                }
+                routes.add(route);
+            }
+            return routes;
+        }
+
+        private static ObjectNode traffic(Random r) {
+            ObjectNode t = F.objectNode();
+            if (r.nextBoolean()) {
+                t.put("loadBalancer", pick(r, List.of("leastRequest", "roundRobin", "weighted")));
+            }
+            if (r.nextBoolean()) {
+                t.put("warmupSeconds", r.nextBoolean() ? r.nextInt(3601) : 2.5);
+            }
+            if (r.nextBoolean()) {
+                ObjectNode a = t.putObject("affinity");
+                int kind = r.nextInt(4);
+                switch (kind) {
+                    case 0 -> a.put("cookie", pick(r, List.of("JSESSIONID", "session", "__Host-sid", "a.b!c")));
+                    case 1 -> a.put("gatewayCookie", true);
+                    case 2 -> a.put("header", pick(r, List.of("X-User-Id", "authorization", "x_tenant")));
+                    default -> a.put("clientAddress", true);
+                }
+                if (r.nextInt(4) == 0) {
+                    a.put(kind == 1 ? "clientAddress" : "gatewayCookie", false); // false is the same as absent
+                }
+            }
+            if (r.nextBoolean()) {
+                ObjectNode retries = t.putObject("retries");
+                if (r.nextBoolean()) {
+                    retries.put("attempts", 1 + r.nextInt(10));
+                }
+                if (r.nextBoolean()) {
+                    ArrayNode on = retries.putArray("on");
+                    List<String> all = new ArrayList<>(SpecDecoder.RETRY_CONDITIONS);
+                    java.util.Collections.shuffle(all, r);
+                    for (String c : all.subList(0, r.nextInt(all.size() + 1))) {
+                        if (c.matches("\\d+") && r.nextBoolean()) {
+                            on.add(Integer.parseInt(c));
+                        } else {
+                            on.add(c);
+                        }
+                    }
+                }
+                if (r.nextBoolean()) {
+                    retries.put("budgetPercent", r.nextBoolean() ? r.nextInt(101) : 12.5);
+                }
+                if (r.nextBoolean()) {
+                    retries.put("minRetriesPerSecond", r.nextInt(1001));
+                }
+            }
+            if (r.nextBoolean()) {
+                t.put("timeoutSeconds", r.nextBoolean() ? 1 + r.nextInt(3600) : 0.5);
+            }
+            return t;
+        }
+
+        private static ObjectNode rollout(Random r) {
+            ObjectNode o = F.objectNode();
+            boolean surgeZero = false;
+            if (r.nextBoolean()) {
+                surgeZero = intOrPercent(r, o, "maxSurge");
+            }
+            if (r.nextBoolean() || surgeZero) {
+                while (intOrPercent(r, o, "maxUnavailable") && surgeZero) {
+                    // both 0 is an error: draw again
+                }
+            }
+            int minReady = 0;
+            if (r.nextBoolean()) {
+                minReady = r.nextInt(3601);
+                o.put("minReadySeconds", minReady);
+            }
+            if (r.nextBoolean() || minReady >= 120) {
+                o.put("progressDeadlineSeconds", minReady + 1 + r.nextInt(86_400 - minReady));
+            }
+            if (r.nextBoolean()) {
+                o.put("revisionHistoryLimit", r.nextInt(101));
+            }
+            if (r.nextBoolean()) {
+                o.put("paused", r.nextBoolean());
+            }
+            if (r.nextBoolean()) {
+                o.put("autoRollback", r.nextBoolean());
+            }
+            if (r.nextBoolean()) {
+                ObjectNode c = o.putObject("canary");
+                c.put("weightPercent", 1 + r.nextInt(99));
+                c.put("durationSeconds", 1 + r.nextInt(86_400));
+                if (r.nextBoolean()) {
+                    c.put("maxErrorRatePercent", r.nextBoolean() ? r.nextInt(101) : 0.1);
+                }
+                if (r.nextBoolean()) {
+                    c.put("maxP95Millis", r.nextBoolean() ? r.nextInt(10_000) : 12.5);
+                }
+            }
+            return o;
+        }
+
+        /** Sets an int or "N%" / "N" value; true when it is 0 whatever the replicas. */
+        private static boolean intOrPercent(Random r, ObjectNode o, String field) {
+            int n = r.nextInt(4) == 0 ? 0 : r.nextInt(101);
+            switch (r.nextInt(3)) {
+                case 0 -> o.put(field, n);
+                case 1 -> o.put(field, n + "%");
+                default -> o.put(field, String.valueOf(n));
+            }
+            return n == 0;
         }
 
         private static ObjectNode probe(Random r, boolean readiness) {
