@@ -1,0 +1,18 @@
+package io.nuri.gateway;
+
+/**
+ * One completed request through the gateway, for the APM. Emitted once per request after the
+ * response completed (or failed), on an event loop: listeners must not block.
+ *
+ * @param namespace the app's namespace; null when no route matched
+ * @param app the app's name; null when no route matched
+ * @param instanceId the instance of the last attempt; null when none was tried
+ * @param revision that instance's revision; 0 when none was tried
+ * @param status the status sent to the client; 0 when the exchange failed before response headers
+ * @param startNanos {@link System#nanoTime()} when the request arrived
+ * @param durationNanos until the response completed
+ * @param clientAddress the connected peer's address (not X-Forwarded-For)
+ * @param retried whether more than one attempt was made
+ */
+public record RequestSample(String namespace, String app, String instanceId, int revision, String method,
+        String path, int status, long startNanos, long durationNanos, String clientAddress, boolean retried) {}
