@@ -900,7 +900,16 @@ class SpecDecoderTest {
                 .matcher(Files.readString(doc)).results().map(m -> m.group(1)).toList();
 
         assertThat(blocks).hasSize(2);
-        assertThat(decode(blocks.get(0))).extracting(App::key).containsExactly("citizens/portal", "default/notifier");
+        List<App> example = decode(blocks.get(0));
+        assertThat(example).extracting(App::key).containsExactly("citizens/portal", "default/notifier");
+        AppSpec portal = example.getFirst().spec();
+        assertThat(portal.routes()).containsExactly(new Route("portal.gov.example", "/", false, null),
+                new Route("portal.gov.example", "/api", true, 120.0));
+        assertThat(portal.traffic().affinity()).isEqualTo(new Traffic.Affinity("JSESSIONID", false, null, false));
+        assertThat(portal.traffic().retries().on()).containsExactly("502", "503", "reset");
+        assertThat(portal.rollout()).isEqualTo(new Rollout("1", "0", 10, 300, 10, false, true,
+                new Rollout.Canary(10, 300, 1, 800)));
+        assertThat(example.get(1).spec().rollout()).isEqualTo(Rollout.DEFAULTS);
         assertThat(decode(blocks.get(1))).extracting(App::key).containsExactly("default/hello");
     }
 
@@ -920,9 +929,16 @@ class SpecDecoderTest {
                 apiVersion: nuri.io/v1
                 kind: App
                 metadata: {name: portal}
-                spec: {run: {jar: /a.jar}, env: {PORT: 1}}
+                spec:
+                  run: {jar: /a.jar}
+                  env: {PORT: 1}
+                  routes: [{host: "*.gov.example"}, {path: /api}, {path: /api/}]
+                  traffic: {affinity: {cookie: JSESSIONID, header: X-User}, retries: {on: [502, 500]}}
+                  rollout: {maxSurge: 0, maxUnavailable: "0%", minReadySeconds: 300, canary: {weightPercent: 100}}
                 """;
-        for (SpecError e : errorsOf(bad)) {
+        List<SpecError> errors = errorsOf(bad);
+        assertThat(errors).hasSize(16);
+        for (SpecError e : errors) {
             assertThat(text).contains(e.toString());
         }
     }
