@@ -242,13 +242,17 @@ public final class SpecDecoder {
         String kind = json ? "JSON" : "YAML";
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+                String problem = String.valueOf(m.getProblem()).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t");
                 String msg = "invalid YAML at line " + (m.getProblemMark().getLine() + 1)
-                        + ", column " + (m.getProblemMark().getColumn() + 1) + ": " + m.getProblem();
+                        + ", column " + (m.getProblemMark().getColumn() + 1) + ": " + problem;
                 if (m.getContext() != null) {
                     msg += " (" + m.getContext()
                             + (m.getContextMark() == null ? "" : " at line " + (m.getContextMark().getLine() + 1)
                                     + ", column " + (m.getContextMark().getColumn() + 1))
                             + ")";
+                    if (m.getContext().contains("alias")) {
+                        msg += "; a value starting with '*' must be quoted, e.g. host: \"*\"";
+                    }
                 }
                 return msg;
             }

@@ -411,6 +411,14 @@ class SpecDecoderTest {
                 .satisfies(t -> assertThat(t.toString()).contains("YAML aliases (*n) are not supported"));
     }
 
+    @Test
+    void an_unquoted_star_is_a_yaml_alias_and_the_error_says_to_quote_it() {
+        assertErrors(spec("run: {jar: /a.jar}\nroutes:\n  - host: *\n    path: /")).containsExactly(
+                tuple("", "invalid YAML at line 7, column 14: unexpected character found \\n(10) "
+                        + "(while scanning an alias at line 7, column 13); a value starting with '*' must be quoted, "
+                        + "e.g. host: \"*\""));
+    }
+
     // ----- sections -----
 
     @Test
