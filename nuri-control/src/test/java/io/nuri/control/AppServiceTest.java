@@ -128,6 +128,28 @@ class AppServiceTest {
     }
 
     @Test
+    void aRouteAlreadyRoutedToAnotherAppIsRefusedNamingItsOwner() throws Exception {
+        String routed = """
+                apiVersion: nuri.io/v1
+                kind: App
+                metadata: {name: %s}
+                spec:
+                  run: {jar: app.jar}
+                  routes: [{host: portal.go.kr, path: /api}, {path: /%s}]
+                """;
+        apply(routed.formatted("first", "first"));
+        assertThat(apply(routed.formatted("first", "first")).get(0).action()).as("an app may keep its own routes")
+                .isEqualTo("unchanged");
+        assertThatThrownBy(() -> apply(routed.formatted("second", "second")))
+                .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.errors()).singleElement().satisfies(err -> {
+                    assertThat(err.path()).isEqualTo("spec.routes[0]");
+                    assertThat(err.message()).isEqualTo(
+                            "host \"portal.go.kr\" and path \"/api\" are already routed to app default/first");
+                }));
+        assertThat(store.app("default", "second")).isEmpty();
+    }
+
+    @Test
     void crashBackoffStartsAtZeroAndDoublesUpToTheCap() {
         ControllerSettings s = ControllerSettings.DEFAULTS;
         assertThat(List.of(1, 2, 3, 4, 5, 6, 7, 8, 50).stream().map(n -> s.backoff(n).toSeconds()).toList())
