@@ -3,6 +3,7 @@ package io.nuri.gateway;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.Cookie;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.util.EventLoopGroups;
@@ -86,7 +87,12 @@ public final class Gateway implements AutoCloseable {
                 .http2MaxHeaderListSize(b.maxHeaderBytes)
                 .idleTimeoutMillis(60_000)
                 .disableServerHeader()
-                .service(com.linecorp.armeria.server.Route.ofCatchAll(), WebSocketProxy.wrap(new ProxyService(this), this));
+                // WebSocket upgrades get their own route so plain requests never pass through
+                // WebSocketService's fallback (which also resets a 0 request timeout to "now").
+                .service(com.linecorp.armeria.server.Route.builder().pathPrefix("/")
+                                 .matchesHeaders(HttpHeaderNames.UPGRADE, v -> "websocket".equalsIgnoreCase(v))
+                                 .build(), WebSocketProxy.service(this))
+                .service(com.linecorp.armeria.server.Route.ofCatchAll(), new ProxyService(this));
         b.serverCustomizer.accept(sb);
         this.server = sb.build();
     }

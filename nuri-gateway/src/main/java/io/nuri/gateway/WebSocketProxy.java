@@ -23,7 +23,8 @@ import org.reactivestreams.Subscription;
  * WebSocket pass-through. Armeria terminates the upgrade (it answers 101 itself), so the proxy
  * is frame-level: the handler opens a WebSocket client to the chosen instance with the client's
  * headers (cookies, authorization, X-Forwarded-*) and pipes frames both ways, close frames
- * included. Plain HTTP requests on the same route fall through to {@link ProxyService}.
+ * included. Only requests with {@code Upgrade: websocket} reach this service (HTTP/1.1 upgrade;
+ * HTTP/2 extended CONNECT is not routed here).
  *
  * <p>Limits of this approach, because the 101 goes out before the instance is reached: a refused
  * upstream shows up as an immediate close (1011) instead of a 502, and a subprotocol requested
@@ -42,9 +43,8 @@ final class WebSocketProxy implements WebSocketServiceHandler {
         this.gateway = gateway;
     }
 
-    static HttpService wrap(ProxyService http, Gateway gateway) {
+    static HttpService service(Gateway gateway) {
         return WebSocketService.builder(new WebSocketProxy(gateway))
-                .fallbackService(http)
                 .allowedOrigins("*") // the app behind decides about origins
                 .maxFramePayloadLength(16 * 1024 * 1024)
                 .build();
