@@ -7,6 +7,7 @@ import io.nuri.api.model.InstanceState;
 import io.nuri.api.model.Revision;
 import io.nuri.api.model.StoredApp;
 import io.nuri.api.spec.RestartPolicy;
+import io.nuri.api.spec.Rollout;
 import io.nuri.api.spec.RevisionTemplate;
 import io.nuri.api.spec.VolumeSpec;
 import io.nuri.runtime.Driver;
@@ -16,6 +17,7 @@ import io.nuri.runtime.InstanceHandle;
 import io.nuri.runtime.LaunchSpec;
 import io.nuri.runtime.Ports;
 import io.nuri.runtime.Prober;
+import io.nuri.store.ConflictException;
 import io.nuri.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -50,6 +53,18 @@ import org.slf4j.LoggerFactory;
  * and its instances and takes the steps that bring them closer to the spec. A pass that finds
  * nothing to do writes nothing, so running it twice changes nothing. One thread runs every
  * pass, so instance records have one writer and no pass races another.
+ *
+ * <p>Guard clauses pick the path of a pass, as {@code syncDeployment} does: app gone, app being
+ * deleted, then rollout status (start, pause, complete, fail and roll back: {@link #syncRollout}),
+ * paused (keep what runs), then one step of scaling and rolling ({@link #rollStep}, arithmetic in
+ * {@link Rolling}), then revision history cleanup once a rollout has finished. Timed checks
+ * (the progress deadline, minReadySeconds, a drain) requeue the app exactly when they fall due.
+ *
+ * <p>Draining: an instance stopped on purpose that was ever Ready is first marked Terminating
+ * (the endpoint registry drops it at that commit), then gets SIGTERM once the gateway reports
+ * no request in flight ({@link InflightSource}) and at least {@code minDrain} has passed, or when
+ * its grace period is over; SIGKILL follows after the rest of the grace. Crash and liveness
+ * restarts are not drained: the process is gone or broken already.
  */
 public final class AppController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AppController.class);
@@ -61,6 +76,8 @@ public final class AppController implements AutoCloseable {
     private final Path dataDir;
     private final ControllerSettings settings;
     private final Clock clock;
+    private final InflightSource inflight;
+    private final ArtifactStore artifacts;
     private final ScheduledExecutorService loop;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Observation> observations = new ConcurrentLinkedQueue<>();
@@ -68,13 +85,25 @@ public final class AppController implements AutoCloseable {
     private final Map<String, Integer> crashStreak = new HashMap<>();
     /** Instances being stopped to be restarted in place (failed liveness/startup), with why. */
     private final Map<String, String> restartReason = new HashMap<>();
+    /** Instances out of the endpoint set waiting for their in-flight requests, and since when. */
+    private final Map<String, Instant> draining = new HashMap<>();
+    /** The earliest timed re-check scheduled per app, so repeated passes do not pile up timers. */
+    private final Map<String, Instant> wakeups = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean running;
     private AutoCloseable watch;
 
     public AppController(Store store, Driver driver, Prober prober, Path dataDir, ControllerSettings settings,
             Clock clock) {
+        this(store, driver, prober, dataDir, settings, clock, InflightSource.NONE);
+    }
+
+    /** @param inflight the gateway's in-flight counts, read while an instance drains */
+    public AppController(Store store, Driver driver, Prober prober, Path dataDir, ControllerSettings settings,
+            Clock clock, InflightSource inflight) {
         this.store = store;
+        this.inflight = inflight;
+        this.artifacts = new ArtifactStore(dataDir.resolve("artifacts"));
         this.driver = driver;
         this.prober = prober;
         this.dataDir = dataDir;
@@ -153,6 +182,31 @@ public final class AppController implements AutoCloseable {
         }
     }
 
+    /**
+     * Syncs {@code appKey} again at {@code when} (a deadline, the end of minReadySeconds, the next
+     * drain check), unless a re-check at or before it is already scheduled: that pass will ask
+     * for this one again if it is still needed.
+     */
+    private void wakeAt(String appKey, Instant when) {
+        Instant now = clock.instant();
+        Instant pending = wakeups.get(appKey);
+        if (pending != null && pending.isAfter(now) && !pending.isAfter(when)) {
+            return;
+        }
+        wakeups.put(appKey, when);
+        long millis = Math.max(1, Duration.between(now, when).toMillis());
+        if (running) {
+            try {
+                loop.schedule(() -> {
+                    wakeups.remove(appKey, when);
+                    enqueue(appKey);
+                }, millis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // shutting down
+            }
+        }
+    }
+
     private void enqueueAll() {
         Set<String> keys = new HashSet<>();
         store.apps().forEach(a -> keys.add(a.key()));
@@ -194,6 +248,7 @@ public final class AppController implements AutoCloseable {
         prober.unwatch(inst.id());
         Instant now = clock.instant();
         if (inst.state() == InstanceState.Terminating) {
+            draining.remove(inst.id());
             store.write(tx -> {
                 tx.deleteInstance(inst.id());
                 tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), "Stopped",
@@ -289,8 +344,9 @@ public final class AppController implements AutoCloseable {
             instances.forEach(i -> stopOrForget(i, "its app is gone"));
             return;
         }
+        progressDrains(appKey, instances);
         if (app.deleting()) {
-            syncDeletion(app, instances);
+            syncDeletion(app, store.instances(namespace, name));
             return;
         }
         Map<Integer, Revision> revisions = new HashMap<>();
@@ -299,7 +355,22 @@ public final class AppController implements AutoCloseable {
                 .filter(i -> i.state() == InstanceState.Terminating && !driver.running().contains(i.id()))
                 .forEach(this::forgetStopped);
         restartDue(app, store.instances(namespace, name), revisions);
-        scaleAndRoll(app, store.instances(namespace, name), revisions);
+        instances = store.instances(namespace, name);
+        RolloutStatus status = syncRollout(app, instances, revisions);
+        if (status == null) {
+            enqueue(appKey); // the app was pointed back at an older revision: next pass acts on it
+            return;
+        }
+        if (app.app().spec().rollout().paused()) {
+            return; // keep what runs; a new revision waits for resume
+        }
+        if (rollStep(app, instances, revisions)) {
+            enqueue(appKey); // one step per pass: the next one sees its result
+            return;
+        }
+        if (status.phase().finished() && status.totalReplicas() == status.updatedReplicas()) {
+            cleanup(app, status, instances, revisions);
+        }
     }
 
     private void syncDeletion(StoredApp app, List<Instance> instances) {
@@ -312,6 +383,7 @@ public final class AppController implements AutoCloseable {
                 return null;
             });
             log.info("app={} deleted", app.key());
+            collectArtifacts();
         }
     }
 
@@ -323,7 +395,7 @@ public final class AppController implements AutoCloseable {
                 continue;
             }
             if (inst.nextRestartAt().isAfter(now)) {
-                enqueueAfter(app.key(), Duration.between(now, inst.nextRestartAt()));
+                wakeAt(app.key(), inst.nextRestartAt());
                 continue;
             }
             Revision rev = revisions.get(inst.revision());
@@ -343,15 +415,142 @@ public final class AppController implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- rollout status (progress.go)
+
     /**
-     * Brings the count of instances to the spec and the old revision's instances to zero, one
-     * surge instance at a time and never fewer Ready instances than desired (maxSurge 1,
-     * maxUnavailable 0). Example, 2 replicas moving from revision 1 to 2: start one of rev 2
-     * (3 total); when it is Ready, 3 Ready >= 2, stop one of rev 1; start the second of rev 2;
-     * when Ready, stop the last of rev 1.
+     * Brings the persisted rollout status up to what is observed: starts a rollout when the
+     * app's revision changed, pauses and resumes it, marks it Complete, and at its progress
+     * deadline marks it Failed and (with autoRollback) points the app back at the last complete
+     * revision. Writes only when something changed; events only with a successful write.
+     * Returns the status, or null when it rolled the app back (the pass ends there).
      */
-    private void scaleAndRoll(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
+    private RolloutStatus syncRollout(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
+        Instant now = clock.instant();
+        Rollout spec = app.app().spec().rollout();
+        RolloutStatus stored = RolloutService.read(store.rolloutStatus(app.namespace(), app.name()));
+        RolloutStatus.Counts counts = RolloutStatus.count(app, instances, now);
+        if (counts.nextAvailableAt() != null) {
+            wakeAt(app.key(), counts.nextAvailableAt()); // minReadySeconds ends: re-check then
+        }
+        List<Event> events = new ArrayList<>();
+        RolloutStatus st = stored;
+        if (st == null || st.revision() != app.revision()) {
+            String cause = rolloutCause(app, st, revisions);
+            st = RolloutStatus.start(st, app.revision(), cause, now);
+            events.add(Event.normal(app.namespace(), app.name(), null, "RolloutStarted", st.message()));
+        }
+        boolean progressed = counts.updated() > st.updatedReplicas() || counts.available() > st.availableReplicas();
+        st = st.withCounts(counts);
+        if (spec.paused() && st.phase() == RolloutStatus.Phase.Progressing) {
+            st = st.withPhase(RolloutStatus.Phase.Paused, "paused at " + counts.updated() + " of " + counts.replicas()
+                    + " updated", now);
+        } else if (!spec.paused() && st.phase() == RolloutStatus.Phase.Paused) {
+            st = st.withPhase(RolloutStatus.Phase.Progressing, "resumed rolling out revision " + st.revision(), now);
+        } else if (st.phase() == RolloutStatus.Phase.Progressing && progressed) {
+            st = st.withProgressAt(now);
+        }
+        if (st.phase() == RolloutStatus.Phase.Progressing) {
+            if (counts.complete()) {
+                String took = seconds(Duration.between(st.startedAt(), now).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+                st = st.withPhase(RolloutStatus.Phase.Complete, "revision " + st.revision() + " rolled out: "
+                        + counts.available() + "/" + counts.replicas() + " available after " + took, now);
+                events.add(Event.normal(app.namespace(), app.name(), null, "RolloutComplete", st.message()));
+                log.info("app={} revision={} {}", app.key(), st.revision(), st.message());
+            } else {
+                Instant deadline = st.progressAt().plusSeconds(spec.progressDeadlineSeconds());
+                if (now.isBefore(deadline)) {
+                    wakeAt(app.key(), deadline); // progress.go requeueStuckDeployment: exactly at the deadline
+                } else {
+                    String why = failure(st, counts, spec, now);
+                    int target = st.lastCompleteRevision();
+                    if (spec.autoRollback() && target > 0 && target != app.revision() && revisions.containsKey(target)) {
+                        if (rollBack(app, st, revisions.get(target), why, now)) {
+                            return null;
+                        }
+                        return st; // the app changed meanwhile: the next pass sees the new state
+                    }
+                    String message = spec.autoRollback() ? why + "; no complete revision to roll back to" : why;
+                    st = st.withPhase(RolloutStatus.Phase.Failed, message, now);
+                    events.add(Event.warning(app.namespace(), app.name(), null, "RolloutFailed", message));
+                    log.warn("app={} revision={} rollout failed: {}", app.key(), st.revision(), message);
+                }
+            }
+        }
+        if (!st.equals(stored)) {
+            RolloutStatus write = st;
+            store.write(tx -> {
+                tx.putRolloutStatus(app.namespace(), app.name(), Json.write(write));
+                events.forEach(tx::appendEvent);
+                return null;
+            });
+        }
+        return st;
+    }
+
+    /**
+     * "revision 3 not available after 120 s: 0/4 ready; last: exit code 1" when no instance of it
+     * ever became available, else "revision 3 made no progress for 120 s: 2/4 available; ...".
+     */
+    private static String failure(RolloutStatus st, RolloutStatus.Counts c, Rollout spec, Instant now) {
+        String last = c.lastFailure() == null ? "" : "; last: " + c.lastFailure();
+        if (c.available() == 0) {
+            long after = Math.round(Duration.between(st.startedAt(), now).toMillis() / 1000.0);
+            return "revision " + st.revision() + " not available after " + after + " s: " + c.ready() + "/"
+                    + c.replicas() + " ready" + last;
+        }
+        return "revision " + st.revision() + " made no progress for " + spec.progressDeadlineSeconds() + " s: "
+                + c.available() + "/" + c.replicas() + " available" + last;
+    }
+
+    /**
+     * Points the app back at {@code target} and records Failed + RolledBack, in one transaction
+     * that first checks nobody changed the app since this pass read it.
+     */
+    private boolean rollBack(StoredApp app, RolloutStatus st, Revision target, String why, Instant now) {
+        RolloutStatus after = st.rolledBack(target.number(), why, now);
+        try {
+            return store.write(tx -> {
+                StoredApp fresh = tx.app(app.namespace(), app.name()).orElse(null);
+                if (fresh == null || fresh.version() != app.version()) {
+                    return false;
+                }
+                RolloutService.pointAt(tx, fresh, target, now);
+                tx.putRolloutStatus(app.namespace(), app.name(), Json.write(after));
+                tx.appendEvent(Event.warning(app.namespace(), app.name(), null, "RolloutFailed", why));
+                tx.appendEvent(Event.warning(app.namespace(), app.name(), null, "RolledBack", after.message()));
+                log.warn("app={} revision={} {}", app.key(), st.revision(), after.message());
+                return true;
+            });
+        } catch (ConflictException e) {
+            return false;
+        }
+    }
+
+    /** Why a rollout of the app's current revision starts: the revision's cause, or a rollback. */
+    private String rolloutCause(StoredApp app, RolloutStatus previous, Map<Integer, Revision> revisions) {
+        String cause = store.revisionCauses(app.namespace(), app.name()).get(app.revision());
+        Revision rev = revisions.get(app.revision());
+        boolean madeSince = previous == null || rev == null || rev.createdAt() == null
+                || previous.startedAt() == null || rev.createdAt().isAfter(previous.startedAt());
+        if (madeSince) {
+            return cause != null ? cause : previous == null ? ChangeCause.CREATED : "new revision";
+        }
+        return "rollback to revision " + app.revision();
+    }
+
+    // ---------------------------------------------------------------- scaling and rolling (rolling.go)
+
+    /**
+     * One step toward the spec: start new instances within the surge; else stop surplus ones of
+     * the current revision (a plain scale-down); else stop old ones as far as availability
+     * allows (see {@link Rolling} for the arithmetic and a worked example). Returns whether it
+     * changed anything.
+     */
+    private boolean rollStep(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
         int desired = app.app().spec().replicas();
+        Rollout spec = app.app().spec().rollout();
+        Duration minReady = Duration.ofSeconds(spec.minReadySeconds());
+        Instant now = clock.instant();
         List<Instance> current = new ArrayList<>();
         List<Instance> old = new ArrayList<>();
         for (Instance i : instances) {
@@ -363,43 +562,112 @@ public final class AppController implements AutoCloseable {
         Revision rev = revisions.get(app.revision());
         if (rev == null) {
             log.error("app={} points at revision {} which is not stored", app.key(), app.revision());
-            return;
+            return false;
         }
-        int maxTotal = old.isEmpty() ? desired : desired + 1;
-        int toCreate = Math.min(desired - current.size(), maxTotal - current.size() - old.size());
-        for (int n = 0; n < toCreate; n++) {
-            Instance fresh = new Instance.Builder()
-                    .id(newInstanceId(app.name(), rev.hash()))
-                    .namespace(app.namespace()).app(app.name()).revision(rev.number())
-                    .state(InstanceState.Pending).createdAt(clock.instant()).build();
-            launch(app, rev, fresh, "Started", null);
+        int toStart = old.isEmpty() ? desired - current.size()
+                : Rolling.newToStart(desired, Rolling.surge(spec, desired), current.size(), current.size() + old.size());
+        if (toStart > 0) {
+            for (int n = 0; n < toStart; n++) {
+                Instance fresh = new Instance.Builder()
+                        .id(newInstanceId(app.name(), rev.hash()))
+                        .namespace(app.namespace()).app(app.name()).revision(rev.number())
+                        .state(InstanceState.Pending).createdAt(clock.instant()).build();
+                launch(app, rev, fresh, "Started", null);
+            }
+            return true;
         }
         if (current.size() > desired) {
             byStopPreference(current).stream().limit(current.size() - desired)
                     .forEach(i -> terminate(i, "scaled down to " + desired + " replicas"));
+            return true;
         }
-        if (!old.isEmpty()) {
-            long readyNow = instances.stream().filter(i -> i.state() == InstanceState.Ready).count();
-            long removable = desired == 0 ? old.size() : readyNow - desired;
-            for (Instance i : byStopPreference(old)) {
-                boolean notServing = i.state() != InstanceState.Ready;
-                if (notServing || removable-- > 0) {
-                    terminate(i, "replaced by revision " + app.revision());
-                }
-            }
+        if (old.isEmpty()) {
+            return false;
         }
+        List<Instance> oldAvailable = new ArrayList<>();
+        List<Instance> oldUnhealthy = new ArrayList<>();
+        for (Instance i : old) {
+            (RolloutStatus.isAvailable(i, minReady, now) ? oldAvailable : oldUnhealthy).add(i);
+        }
+        int newAvailable = (int) current.stream().filter(i -> RolloutStatus.isAvailable(i, minReady, now)).count();
+        Rolling.OldStep step = Rolling.oldToStop(desired, Rolling.unavailable(spec, desired),
+                current.size() + old.size(), current.size(), newAvailable, old.size(), oldAvailable.size());
+        if (step.total() == 0) {
+            return false;
+        }
+        String why = "replaced by revision " + app.revision();
+        byStopPreference(oldUnhealthy).stream().limit(step.unhealthy()).forEach(i -> terminate(i, why));
+        byStopPreference(oldAvailable).stream().limit(step.available()).forEach(i -> terminate(i, why));
+        return true;
     }
 
     /** Not serving first, then the youngest: the oldest Ready instances are the proven ones. */
     private static List<Instance> byStopPreference(List<Instance> instances) {
         List<Instance> sorted = new ArrayList<>(instances);
-        sorted.sort(Comparator.comparing((Instance i) -> i.state() == InstanceState.Ready)
+        sorted.sort(Comparator.comparing((Instance i) -> i.state().isLive())
+                .thenComparing((Instance i) -> i.state() == InstanceState.Ready)
                 .thenComparing(Instance::createdAt, Comparator.nullsFirst(Comparator.reverseOrder())));
         return sorted;
     }
 
     private static long countLive(List<Instance> instances, int revision) {
         return instances.stream().filter(i -> i.revision() == revision && i.state().isLive()).count();
+    }
+
+    // ---------------------------------------------------------------- history cleanup
+
+    /**
+     * Keeps {@code revisionHistoryLimit} old revisions: older ones that no instance runs (and
+     * that are not the rollback target) are deleted, then every artifact no remaining revision
+     * of any app references. Runs only once a rollout has finished, as cleanupDeployment.
+     */
+    private void cleanup(StoredApp app, RolloutStatus st, List<Instance> instances, Map<Integer, Revision> revisions) {
+        int limit = app.app().spec().rollout().revisionHistoryLimit();
+        List<Integer> old = revisions.keySet().stream().filter(n -> n != app.revision()).sorted().toList();
+        if (old.size() <= limit) {
+            return;
+        }
+        Set<Integer> inUse = new HashSet<>();
+        instances.forEach(i -> inUse.add(i.revision()));
+        List<Integer> doomed = old.stream()
+                .filter(n -> !inUse.contains(n) && n != st.lastCompleteRevision())
+                .limit(old.size() - limit).toList();
+        if (doomed.isEmpty()) {
+            return;
+        }
+        store.write(tx -> {
+            doomed.forEach(n -> tx.deleteRevision(app.namespace(), app.name(), n));
+            tx.appendEvent(Event.normal(app.namespace(), app.name(), null, "RevisionsDeleted",
+                    "deleted revision" + (doomed.size() == 1 ? " " : "s ") + String.join(", ",
+                            doomed.stream().map(String::valueOf).toList()) + " (revisionHistoryLimit " + limit + ")"));
+            return null;
+        });
+        log.info("app={} deleted old revisions {} (revisionHistoryLimit {})", app.key(), doomed, limit);
+        collectArtifacts();
+    }
+
+    /** Deletes the artifacts no revision of any app references (and that are not brand new). */
+    private void collectArtifacts() {
+        Set<Path> referenced = new HashSet<>();
+        for (StoredApp a : store.apps()) {
+            if (a.app().spec().run().jar() != null) {
+                referenced.add(Path.of(a.app().spec().run().jar()));
+            }
+            for (Revision r : store.revisions(a.namespace(), a.name())) {
+                if (r.template().run().jar() != null) {
+                    referenced.add(Path.of(r.template().run().jar()));
+                }
+            }
+        }
+        try {
+            List<Path> deleted = artifacts.collect(referenced, settings.artifactGrace());
+            if (!deleted.isEmpty()) {
+                log.info("deleted {} artifact(s) no revision references: {}", deleted.size(),
+                        new TreeSet<>(deleted.stream().map(p -> p.getFileName().toString()).toList()));
+            }
+        } catch (IOException e) {
+            log.warn("artifact garbage collection in {} failed: {}", artifacts.dir(), e.toString());
+        }
     }
 
     // ---------------------------------------------------------------- instance lifecycle
@@ -470,24 +738,77 @@ public final class AppController implements AutoCloseable {
     }
 
     /**
-     * Stops an instance for good: a live process gets SIGTERM and its grace period (the record
-     * goes when the exit is observed); a record with no process behind it goes at once.
+     * Stops an instance for good. A record with no process behind it goes at once. A process
+     * that was ever Ready is drained: marked Terminating now (which takes it out of the endpoint
+     * set at this commit), stopped later by {@link #progressDrains}. Any other process gets
+     * SIGTERM and its grace period at once. The record goes when the exit is observed.
      */
     private void terminate(Instance inst, String why) {
         prober.unwatch(inst.id());
         boolean hasProcess = driver.running().contains(inst.id());
+        boolean drain = hasProcess && inst.readyAt() != null && inst.state().isLive();
         store.write(tx -> {
             if (hasProcess) {
-                tx.putInstance(inst.withState(InstanceState.Terminating, why));
+                tx.putInstance(inst.withState(InstanceState.Terminating, drain ? "draining: " + why : why));
             } else {
                 tx.deleteInstance(inst.id());
             }
             tx.appendEvent(Event.normal(inst.namespace(), inst.app(), inst.id(), hasProcess ? "Stopping" : "Removed",
-                    (hasProcess ? "stopping " : "removed ") + inst.id() + ": " + why));
+                    (hasProcess ? "stopping " : "removed ") + inst.id() + ": " + why + (drain ? " (draining first)" : "")));
             return null;
         });
-        if (hasProcess) {
+        if (drain) {
+            Instant now = clock.instant();
+            draining.put(inst.id(), now);
+            wakeAt(inst.appKey(), now.plus(settings.minDrain()));
+        } else if (hasProcess) {
             driver.stop(inst.id(), settings.stopGrace());
+        }
+    }
+
+    /**
+     * Draining instances whose requests are done (or whose grace is over) get SIGTERM and the
+     * rest of their grace period (at least 1 s); the others are looked at again shortly. Never
+     * waits on the controller thread.
+     */
+    private void progressDrains(String appKey, List<Instance> instances) {
+        Instant now = clock.instant();
+        for (Instance inst : instances) {
+            Instant since = draining.get(inst.id());
+            if (since == null) {
+                continue;
+            }
+            if (inst.state() != InstanceState.Terminating) {
+                draining.remove(inst.id());
+                continue;
+            }
+            Duration drained = Duration.between(since, now);
+            if (drained.compareTo(settings.minDrain()) < 0) {
+                wakeAt(appKey, since.plus(settings.minDrain()));
+                continue;
+            }
+            int busy;
+            try {
+                busy = inflight.inflight(inst.id());
+            } catch (RuntimeException e) {
+                log.warn("app={} instance={} in-flight count unavailable ({}); treating it as 0", appKey, inst.id(),
+                        e.toString());
+                busy = 0;
+            }
+            boolean graceOver = drained.compareTo(settings.stopGrace()) >= 0;
+            if (busy > 0 && !graceOver) {
+                wakeAt(appKey, now.plus(settings.drainPoll()));
+                continue;
+            }
+            draining.remove(inst.id());
+            Duration rest = settings.stopGrace().minus(drained);
+            if (rest.compareTo(Duration.ofSeconds(1)) < 0) {
+                rest = Duration.ofSeconds(1);
+            }
+            log.info("app={} instance={} revision={} drained in {} ({} in flight); SIGTERM, {} to exit", appKey,
+                    inst.id(), inst.revision(), seconds(drained.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)), busy,
+                    seconds(rest.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+            driver.stop(inst.id(), rest);
         }
     }
 
@@ -568,7 +889,7 @@ public final class AppController implements AutoCloseable {
                 if (inst.state() == InstanceState.Terminating) {
                     driver.exit(inst.id()).whenComplete((s, e) -> observe(new Observation.Exited(inst.appKey(),
                             inst.id(), live.pid(), s != null ? s : new ExitStatus(null, 0, "stopped", clock.instant()))));
-                    driver.stop(inst.id(), settings.stopGrace());
+                    draining.put(inst.id(), clock.instant()); // drain again: in-flight requests are unknown here
                 } else {
                     Optional<Revision> rev = store.revision(inst.namespace(), inst.app(), inst.revision());
                     if (rev.isPresent()) {
@@ -602,6 +923,7 @@ public final class AppController implements AutoCloseable {
         if (!reaped.isEmpty()) {
             log.warn("stopped {} stray process(es) no record claims: {}", reaped.size(), reaped);
         }
+        collectArtifacts();
     }
 
     private static Event event(boolean warning, Instance inst, String reason, String message) {

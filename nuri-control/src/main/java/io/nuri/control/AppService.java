@@ -45,7 +45,8 @@ public final class AppService {
      */
     public List<ApplyResult> apply(String fileName, String text, Path baseDir, boolean dryRun) throws SpecException {
         List<App> apps = SpecDecoder.decode(fileName, text, baseDir);
-        List<SpecError> missing = SpecDecoder.checkFiles(fileName, apps);
+        List<SpecError> missing = new ArrayList<>(SpecDecoder.checkFiles(fileName, apps));
+        missing.addAll(RouteConflicts.check(fileName, apps, store.apps()));
         if (!missing.isEmpty()) {
             throw new SpecException(missing);
         }
@@ -71,8 +72,14 @@ public final class AppService {
         }
     }
 
-    private ApplyResult applyOne(Store.Tx tx, App app, RevisionTemplate template) {
-        Optional<StoredApp> existing = tx.app(app.namespace(), app.name());
+    private ApplyResult applyOne(Store.Tx tx, App applied, RevisionTemplate template) {
+        Optional<StoredApp> existing = tx.app(applied.namespace(), applied.name());
+        // A paused rollout stays paused until `rollout resume`: apply of a file that does not say
+        // `paused: true` must not roll out what the operator held back.
+        App app = existing.filter(e -> e.app().spec().rollout().paused() && !applied.spec().rollout().paused())
+                .map(e -> applied.withSpec(applied.spec().withRollout(
+                        RolloutService.withPaused(applied.spec().rollout(), true))))
+                .orElse(applied);
         Instant now = clock.instant();
         if (existing.isPresent() && existing.get().deleting()) {
             throw new ConflictException("app " + app.key() + " is being deleted; apply again once it is gone");
@@ -86,7 +93,8 @@ public final class AppService {
         Runnable storeRevision = () -> {
             if (newRevision) {
                 String hash = ArtifactStore.sha256(Json.write(template)).substring(0, 10);
-                tx.putRevision(new Revision(app.namespace(), app.name(), revision, hash, template, now));
+                tx.putRevision(new Revision(app.namespace(), app.name(), revision, hash, template, now),
+                        ChangeCause.of(current.map(Revision::template).orElse(null), template));
             }
         };
         if (existing.isEmpty()) {

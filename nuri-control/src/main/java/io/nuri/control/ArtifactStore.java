@@ -7,7 +7,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Content-addressed copies of the jars apps run. A revision points at the copy, not at the
@@ -26,6 +35,8 @@ public final class ArtifactStore {
         String digest = sha256(jar);
         Path target = dir.resolve(digest + ".jar");
         if (Files.exists(target)) {
+            // A fresh mtime keeps the garbage collector off a copy an apply is about to reference.
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
             return target;
         }
         Files.createDirectories(dir);
@@ -38,6 +49,46 @@ public final class ArtifactStore {
             Files.deleteIfExists(tmp);
         }
         return target;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Deletes every artifact that {@code referenced} does not name and whose file is older than
+     * {@code minAge} (an apply copies a jar in before it commits the revision that names it, so
+     * a young unreferenced file may be about to be referenced). Leftover temp files of a crashed
+     * import go too. Returns the deleted files.
+     */
+    public List<Path> collect(Set<Path> referenced, Duration minAge) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        Set<Path> keep = new HashSet<>();
+        referenced.forEach(p -> keep.add(p.toAbsolutePath().normalize()));
+        Instant cutoff = Instant.now().minus(minAge);
+        List<Path> deleted = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                boolean ours = name.endsWith(".jar") || name.startsWith("import-") && name.endsWith(".tmp");
+                if (!ours || keep.contains(f.toAbsolutePath().normalize())) {
+                    continue;
+                }
+                try {
+                    if (Files.getLastModifiedTime(f).toInstant().isAfter(cutoff)) {
+                        continue;
+                    }
+                    if (Files.deleteIfExists(f)) {
+                        deleted.add(f);
+                    }
+                } catch (NoSuchFileException gone) {
+                    // deleted meanwhile: nothing to do
+                }
+            }
+        }
+        return deleted;
     }
 
     static String sha256(Path file) throws IOException {

@@ -10,18 +10,46 @@ import java.time.Duration;
  * again from the beginning. Kubernetes uses 10 s doubling to 300 s and a 10 min reset; we react
  * faster because a JVM instance here starts in about a second, not after an image pull.
  *
- * @param stopGrace time between SIGTERM and SIGKILL when an instance is stopped
+ * <p>Draining: an instance stopped on purpose (scale-down, rollout, delete) leaves the endpoint
+ * set first and gets SIGTERM only when its in-flight requests are done or {@code stopGrace} has
+ * passed, and never before {@code minDrain}: a gateway running as its own process learns of the
+ * change by polling the routing table, so it may still pick the instance for a moment.
+ *
+ * @param stopGrace time between leaving the endpoint set and SIGKILL when an instance is stopped
  * @param resyncInterval every app is synced at least this often, whatever was notified
+ * @param minDrain shortest time between leaving the endpoint set and SIGTERM
+ * @param drainPoll how often the in-flight count of a draining instance is read
+ * @param artifactGrace an artifact no revision references is deleted only when its file is at
+ *     least this old: an apply copies the jar in before it commits the revision that names it
  */
 public record ControllerSettings(Duration stopGrace, Duration backoffBase, Duration backoffCap,
-        Duration stableAfter, Duration resyncInterval) {
+        Duration stableAfter, Duration resyncInterval, Duration minDrain, Duration drainPoll, Duration artifactGrace) {
 
     public static final ControllerSettings DEFAULTS = new ControllerSettings(
             Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(60),
-            Duration.ofSeconds(30), Duration.ofSeconds(10));
+            Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMillis(100),
+            Duration.ofMinutes(10));
+
+    /** The core timings; draining and artifact collection take their defaults. */
+    public ControllerSettings(Duration stopGrace, Duration backoffBase, Duration backoffCap, Duration stableAfter,
+            Duration resyncInterval) {
+        this(stopGrace, backoffBase, backoffCap, stableAfter, resyncInterval, DEFAULTS.minDrain, DEFAULTS.drainPoll,
+                DEFAULTS.artifactGrace);
+    }
 
     public ControllerSettings withStopGrace(Duration grace) {
-        return new ControllerSettings(grace, backoffBase, backoffCap, stableAfter, resyncInterval);
+        return new ControllerSettings(grace, backoffBase, backoffCap, stableAfter, resyncInterval, minDrain, drainPoll,
+                artifactGrace);
+    }
+
+    public ControllerSettings withMinDrain(Duration d) {
+        return new ControllerSettings(stopGrace, backoffBase, backoffCap, stableAfter, resyncInterval, d, drainPoll,
+                artifactGrace);
+    }
+
+    public ControllerSettings withArtifactGrace(Duration d) {
+        return new ControllerSettings(stopGrace, backoffBase, backoffCap, stableAfter, resyncInterval, minDrain,
+                drainPoll, d);
     }
 
     /**
