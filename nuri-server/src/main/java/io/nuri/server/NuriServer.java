@@ -99,6 +99,7 @@ public final class NuriServer implements AutoCloseable {
                     .service("/readyz", (ctx, req) -> ctl.isRunning() ? HttpResponse.of("ok")
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
                     .annotatedService(new ApiService(store, registry, appService, Runtimes.logSource(driver), driver.name(), VERSION))
+                    .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
                     .gracefulShutdownTimeoutMillis(0, 2000)
