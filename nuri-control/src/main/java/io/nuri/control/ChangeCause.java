@@ -52,8 +52,12 @@ final class ChangeCause {
     }
 
     private static void run(RunSpec a, RunSpec b, List<String> parts) {
+        if (a.isJar() != b.isJar()) {
+            parts.add(a.isJar() ? "run: jar -> command" : "run: command -> jar");
+            return;
+        }
         if (!Objects.equals(a.jar(), b.jar())) {
-            parts.add(a.jar() == null || b.jar() == null ? "run changed" : "jar " + artifact(a.jar()) + " -> " + artifact(b.jar()));
+            parts.add("jar " + artifact(a.jar()) + " -> " + artifact(b.jar()));
         }
         changed("command", a.command(), b.command(), parts);
         changed("args", a.args(), b.args(), parts);
