@@ -449,6 +449,10 @@ public final class AppController implements AutoCloseable {
         } else if (st.phase() == RolloutStatus.Phase.Progressing && progressed) {
             st = st.withProgressAt(now);
         }
+        if (st.phase() == RolloutStatus.Phase.Failed && counts.complete()) {
+            // Failed without a rollback (a first rollout, or autoRollback off) and yet it made it.
+            st = st.withPhase(RolloutStatus.Phase.Progressing, "revision " + st.revision() + " became available", now);
+        }
         if (st.phase() == RolloutStatus.Phase.Progressing) {
             if (counts.complete()) {
                 String took = seconds(Duration.between(st.startedAt(), now).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));

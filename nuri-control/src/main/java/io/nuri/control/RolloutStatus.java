@@ -151,7 +151,9 @@ public record RolloutStatus(Phase phase, int revision, int fromRevision, int las
         Instant progress = p == Phase.Progressing && phase == Phase.Paused ? now : progressAt; // resume restarts the clock
         int lastComplete = p == Phase.Complete ? revision : lastCompleteRevision;
         List<Entry> log = history;
-        if (p.finished() && !log.isEmpty() && log.getLast().revision() == revision && log.getLast().result() == null) {
+        boolean closing = !log.isEmpty() && log.getLast().revision() == revision && (log.getLast().result() == null
+                || p == Phase.Complete && log.getLast().result() == Phase.Failed); // failed, then made it after all
+        if (p.finished() && closing) {
             Entry open = log.getLast();
             log = new ArrayList<>(log.subList(0, log.size() - 1));
             log.add(new Entry(open.revision(), open.fromRevision(), open.cause(), open.startedAt(), now, p,
