@@ -85,8 +85,13 @@ final class Exchange {
                 replayable = true;
             } else {
                 final long len = fwd.contentLength();
-                if (len >= 0 && len <= gateway.maxRetryBodyBytes()) {
-                    dup = req.toDuplicator(ctx.eventLoop().withoutContext(), len);
+                final long max = gateway.maxRetryBodyBytes();
+                // Known small bodies are kept for a replay. An HTTP/2 GET often arrives as HEADERS
+                // plus an empty DATA frame, so it has no length: idempotent methods without a
+                // length are kept too, up to the same bound (a GET with a large body is odd enough
+                // to be refused with 413 by the duplicator rather than buffered without limit).
+                if (len >= 0 ? len <= max : idempotent && max > 0) {
+                    dup = req.toDuplicator(ctx.eventLoop().withoutContext(), len >= 0 ? len : max);
                     replayable = true;
                     ctx.log().whenComplete().thenRun(dup::close);
                 }
@@ -185,7 +190,8 @@ final class Exchange {
         if (c instanceof ResponseTimeoutException) {
             return timedOut();
         }
-        if (c instanceof ContentTooLargeException) {
+        if (c instanceof ContentTooLargeException
+                || c.getCause() != null && Exceptions.peel(c.getCause()) instanceof ContentTooLargeException) {
             return ProxyService.plain(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large");
         }
         if (c instanceof ClosedSessionException || c instanceof ClosedStreamException) {

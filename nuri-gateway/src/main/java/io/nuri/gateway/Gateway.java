@@ -86,6 +86,8 @@ public final class Gateway implements AutoCloseable {
                 .http1MaxHeaderSize(b.maxHeaderBytes)
                 .http2MaxHeaderListSize(b.maxHeaderBytes)
                 .idleTimeoutMillis(60_000)
+                .gracefulShutdownTimeoutMillis(0, 0) // close() is the hard stop; draining happens upstream of it
+                .connectionDrainDurationMicros(0)
                 .disableServerHeader()
                 // WebSocket upgrades get their own route so plain requests never pass through
                 // WebSocketService's fallback (which also resets a 0 request timeout to "now").
@@ -221,14 +223,23 @@ public final class Gateway implements AutoCloseable {
         return c == null ? 0 : c.get();
     }
 
-    /** Stops the listeners (in-flight exchanges are cut) and releases threads and connections. */
+    /**
+     * Stops the listeners (in-flight exchanges are cut) and releases threads and connections.
+     * Returns once the ports are closed; Armeria's boss threads finish their fixed 2 s Netty quiet
+     * period in the background (daemon threads), which would otherwise make every close take 2 s.
+     */
     @Override
     public void close() {
         try {
-            server.stop().join();
+            final java.util.concurrent.CompletableFuture<Void> stopped = server.stop();
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!stopped.isDone() && !server.activePorts().isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
         } finally {
             clientFactory.close();
-            eventLoops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            eventLoops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
@@ -240,6 +251,10 @@ public final class Gateway implements AutoCloseable {
 
     Consumer<RequestSample> listener() {
         return config.requestListener;
+    }
+
+    long maxRequestBodyBytes() {
+        return config.maxRequestBodyBytes;
     }
 
     long maxRetryBodyBytes() {

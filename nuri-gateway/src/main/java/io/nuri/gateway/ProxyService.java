@@ -55,6 +55,10 @@ final class ProxyService implements HttpService {
             }
             return plain(HttpStatus.NOT_FOUND, "no route for " + (host == null ? "" : host) + path);
         }
+        final long maxBody = gateway.maxRequestBodyBytes();
+        if (maxBody > 0 && headers.contentLength() > maxBody) {
+            return plain(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than " + maxBody + " bytes");
+        }
         final AppState app = route.app;
         if (app.upstreams.length == 0) {
             if (listener != null) {

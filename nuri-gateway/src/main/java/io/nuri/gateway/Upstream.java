@@ -38,7 +38,8 @@ final class Upstream {
     }
 
     boolean ejected(long nowNanos) {
-        return ejectedUntilNanos - nowNanos > 0;
+        final long until = ejectedUntilNanos;
+        return until != Long.MIN_VALUE && until - nowNanos > 0; // subtract: nanoTime may wrap
     }
 
     /**

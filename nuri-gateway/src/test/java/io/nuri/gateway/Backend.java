@@ -39,6 +39,8 @@ final class Backend implements AutoCloseable {
                 .http(new java.net.InetSocketAddress("127.0.0.1", 0))
                 .maxRequestLength(0)
                 .requestTimeoutMillis(0)
+                .gracefulShutdownTimeoutMillis(0, 0)
+                .connectionDrainDurationMicros(0)
                 .serviceUnder("/", this::serve)
                 .build();
         server.start().join();
@@ -139,6 +141,7 @@ final class Backend implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop().join();
+        server.stop(); // the port closes at once; Netty's 2 s quiet period runs in the background
+        org.awaitility.Awaitility.await().until(() -> server.activePorts().isEmpty());
     }
 }
