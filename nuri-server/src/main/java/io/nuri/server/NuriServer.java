@@ -10,6 +10,8 @@ import io.nuri.control.AppService;
 import io.nuri.control.ArtifactStore;
 import io.nuri.control.ControllerSettings;
 import io.nuri.control.EndpointRegistry;
+import io.nuri.control.InflightSource;
+import io.nuri.gateway.Gateway;
 import io.nuri.runtime.Driver;
 import io.nuri.runtime.Prober;
 import io.nuri.store.Store;
@@ -24,6 +26,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,94 +44,99 @@ public final class NuriServer implements AutoCloseable {
     static final String SERVER_FILE = "server.json";
 
     private final ServerSettings settings;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-    private final Store store;
-    private final Driver driver;
-    private final Prober prober;
-    private final AppController controller;
+    private final Deque<AutoCloseable> stopOrder; // first to stop first
     private final AppService appService;
     private final Server api;
+    private final Gateway gateway; // null when turned off
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private NuriServer(ServerSettings settings, FileChannel lockChannel, FileLock lock, Store store, Driver driver,
-            Prober prober, AppController controller, AppService appService, Server api) {
+    private NuriServer(ServerSettings settings, Deque<AutoCloseable> stopOrder, AppService appService, Server api,
+            Gateway gateway) {
         this.settings = settings;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
-        this.store = store;
-        this.driver = driver;
-        this.prober = prober;
-        this.controller = controller;
+        this.stopOrder = stopOrder;
         this.appService = appService;
         this.api = api;
+        this.gateway = gateway;
     }
 
     /** Starts everything; on failure stops what already started and rethrows. */
     public static NuriServer start(ServerSettings settings) throws Exception {
         Path dataDir = settings.dataDir();
         createPrivateDir(dataDir);
-        FileChannel lockChannel = FileChannel.open(dataDir.resolve("server.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
-        if (lock == null) {
-            lockChannel.close();
-            throw new IllegalStateException("another Nuri server is running with data dir " + dataDir
-                    + " (see " + dataDir.resolve(SERVER_FILE) + ")");
-        }
-        AdminToken token = AdminToken.loadOrCreate(dataDir);
-        Clock clock = Clock.systemUTC();
-        Store store = null;
-        Driver driver = null;
-        Prober prober = null;
-        AppController controller = null;
-        EndpointRegistry registry = null;
+        // Pushed as each part starts, so the stack pops in the reverse order: the API first, the
+        // store last. The lock goes last of all: no second server on this data dir until we are gone.
+        Deque<AutoCloseable> stopOrder = new ArrayDeque<>();
         try {
-            store = Runtimes.openStore(dataDir);
-            driver = Runtimes.processDriver(dataDir);
-            prober = Runtimes.prober();
+            stopOrder.push(lockDataDir(dataDir));
+            AdminToken token = AdminToken.loadOrCreate(dataDir);
+            Clock clock = Clock.systemUTC();
+            Store store = push(stopOrder, Runtimes.openStore(dataDir));
+            Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
+            Prober prober = push(stopOrder, Runtimes.prober());
+            EndpointRegistry registry = push(stopOrder, new EndpointRegistry(store));
+            Gateway gateway = settings.gatewayEnabled()
+                    ? Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort())).build()
+                    : null;
+            InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
             ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
-            controller = new AppController(store, driver, prober, dataDir, cs, clock);
-            registry = new EndpointRegistry(store);
+            AppController controller = new AppController(store, driver, prober, dataDir, cs, clock, inflight);
             registry.start();
-            controller.start();
+            if (gateway != null) {
+                push(stopOrder, gateway);
+                gateway.start();
+                push(stopOrder, registry.subscribe(gateway::update));
+            }
+            push(stopOrder, controller).start();
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
-            AppController ctl = controller;
             Server api = Server.builder()
                     .http(new InetSocketAddress(settings.apiHost(), settings.apiPort()))
                     .service("/healthz", (ctx, req) -> HttpResponse.of("ok"))
-                    .service("/readyz", (ctx, req) -> ctl.isRunning() ? HttpResponse.of("ok")
+                    .service("/readyz", (ctx, req) -> controller.isRunning() ? HttpResponse.of("ok")
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
-                    .annotatedService(new ApiService(store, registry, appService, Runtimes.logSource(driver), driver.name(), VERSION))
+                    .annotatedService(new ApiService(store, registry, appService, Runtimes.logSource(driver),
+                            driver.name(), VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
                     .gracefulShutdownTimeoutMillis(0, 2000)
                     .build();
+            push(stopOrder, () -> api.stop().join());
             api.start().join();
-            NuriServer server = new NuriServer(settings, lockChannel, lock, store, driver, prober, controller,
-                    appService, api);
+            NuriServer server = new NuriServer(settings, stopOrder, appService, api, gateway);
             server.writeServerFile();
             return server;
         } catch (Exception | Error e) {
-            if (controller != null) {
-                controller.close();
-            }
-            if (registry != null) {
-                registry.close();
-            }
-            if (driver != null) {
-                driver.close();
-            }
-            if (prober != null) {
-                prober.close();
-            }
-            if (store != null) {
-                store.close();
-            }
-            lock.release();
-            lockChannel.close();
+            stopAll(stopOrder);
             throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T push(Deque<AutoCloseable> stack, T part) {
+        stack.push(part);
+        return part;
+    }
+
+    /** An exclusive lock on {@code server.lock}: a second server on this data dir is refused. */
+    private static AutoCloseable lockDataDir(Path dataDir) throws IOException {
+        FileChannel channel = FileChannel.open(dataDir.resolve("server.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+            channel.close();
+            throw new IllegalStateException("another Nuri server is running with data dir " + dataDir
+                    + " (see " + dataDir.resolve(SERVER_FILE) + ")");
+        }
+        return channel; // closing the channel releases the lock
+    }
+
+    private static void stopAll(Deque<AutoCloseable> stopOrder) {
+        while (!stopOrder.isEmpty()) {
+            AutoCloseable part = stopOrder.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                log.warn("error while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
+            }
         }
     }
 
@@ -147,10 +156,20 @@ public final class NuriServer implements AutoCloseable {
         return appService;
     }
 
+    /** http://host:port of the in-process gateway, when it runs. */
+    public java.util.Optional<String> gatewayUrl() {
+        if (gateway == null) {
+            return java.util.Optional.empty();
+        }
+        String host = settings.gatewayHost().equals("0.0.0.0") ? "127.0.0.1" : settings.gatewayHost();
+        return java.util.Optional.of("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + gateway.port());
+    }
+
     /** Records where clients find the API: {@code server.json}, written atomically. */
     private void writeServerFile() throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("url", apiUrl());
+        gatewayUrl().ifPresent(url -> info.put("gatewayUrl", url));
         info.put("pid", ProcessHandle.current().pid());
         info.put("startedAt", Instant.now().toString());
         info.put("version", VERSION);
@@ -169,23 +188,13 @@ public final class NuriServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        log.info("stopping: API, controllers, then every instance (grace {} s)", settings.stopGrace().toSeconds());
+        log.info("stopping: API, gateway, controllers, then every instance (grace {} s)", settings.stopGrace().toSeconds());
         try {
             Files.deleteIfExists(settings.dataDir().resolve(SERVER_FILE));
         } catch (IOException e) {
             log.warn("cannot remove {}: {}", SERVER_FILE, e.toString());
         }
-        api.stop().join();
-        controller.close();
-        prober.close();
-        driver.close();
-        store.close();
-        try {
-            lock.release();
-            lockChannel.close();
-        } catch (IOException ignored) {
-            // the OS releases the lock with the process anyway
-        }
+        stopAll(stopOrder);
         log.info("stopped");
     }
 

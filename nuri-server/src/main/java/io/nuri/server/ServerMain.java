@@ -38,7 +38,7 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--gateway-host", paramLabel = "ADDR", description = "Address the gateway binds (default: 127.0.0.1; $NURI_GATEWAY_HOST).")
     String gatewayHost;
 
-    @Option(names = "--gateway-port", hidden = true, paramLabel = "PORT", description = "Gateway HTTP port, 0 for any free one, -1 for no gateway (default: 8000; $NURI_GATEWAY_PORT).")
+    @Option(names = "--gateway-port", paramLabel = "PORT", description = "Gateway HTTP port, 0 for any free one, -1 for no gateway (default: 8000; $NURI_GATEWAY_PORT).")
     Integer gatewayPort;
 
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
@@ -51,7 +51,10 @@ public final class ServerMain implements Callable<Integer> {
     List<Path> apply = new ArrayList<>();
 
     public static void main(String[] args) {
-        int code = new CommandLine(new ServerMain()).execute(args);
+        boolean gateway = args.length > 0 && args[0].equals("gateway");
+        int code = gateway
+                ? new CommandLine(new GatewayMain()).execute(java.util.Arrays.copyOfRange(args, 1, args.length))
+                : new CommandLine(new ServerMain()).execute(args);
         if (code != 0) {
             System.exit(code);
         }
@@ -90,6 +93,7 @@ public final class ServerMain implements Callable<Integer> {
         }
         System.out.println("Nuri " + NuriServer.VERSION + " is running.");
         System.out.println("  API:    " + server.apiUrl() + "  (token: " + settings.dataDir().resolve(AdminToken.FILE) + ")");
+        server.gatewayUrl().ifPresent(url -> System.out.println("  Gateway: " + url + "  (routes from each app's spec.routes)"));
         System.out.println("  Data:   " + settings.dataDir());
         applyAtStart(server, settings.apply());
         System.out.println("  Try:    NURI_HOME=" + settings.dataDir() + " ./nuri get instances   (Ctrl-C stops Nuri and its instances)");
