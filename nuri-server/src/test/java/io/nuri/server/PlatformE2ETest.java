@@ -284,8 +284,11 @@ class PlatformE2ETest {
         apply("doomed", sampleApp("doomed", 2, ""));
         List<Long> pids = awaitReady("doomed", 2).stream().map(i -> i.get("pid").asLong()).toList();
         assertThat(server.nuri("delete", "app", "doomed").code()).isZero();
-        await("app gone").atMost(READY).until(() -> server.nuri("get", "instances", "doomed", "-o", "json").code() != 0
-                || server.instances("doomed").isEmpty());
+        // One CLI call per poll: the app may vanish between two calls (instances drain for >= 1 s first).
+        await("app gone").atMost(READY).until(() -> {
+            ServerProcess.CliResult r = server.nuri("get", "instances", "doomed", "-o", "json");
+            return r.code() != 0 || r.out().isBlank() || r.out().strip().equals("[]") || r.out().strip().equals("[ ]");
+        });
         await("processes gone").atMost(READY).until(() -> pids.stream().noneMatch(ServerProcess::alive));
         await("app record gone").atMost(READY).until(() -> server.http("GET", "/api/v1/namespaces/default/apps/doomed",
                 null, server.token()).status() == 404);
