@@ -114,6 +114,12 @@ public final class Gateway implements AutoCloseable {
         return server.activeLocalPort(SessionProtocol.HTTP);
     }
 
+    /** The bound HTTPS port when TLS is configured (see io.nuri.gateway.tls.TlsSetup), else empty. */
+    public java.util.OptionalInt httpsPort() {
+        boolean tls = server.activePorts().values().stream().anyMatch(p -> p.hasProtocol(SessionProtocol.HTTPS));
+        return tls ? java.util.OptionalInt.of(server.activeLocalPort(SessionProtocol.HTTPS)) : java.util.OptionalInt.empty();
+    }
+
     /**
      * Swaps in a new routing snapshot atomically; requests already under way finish on the old
      * one. Idempotent, and a no-op when the table equals the current one. Per-instance state

@@ -12,6 +12,9 @@ import io.nuri.control.ControllerSettings;
 import io.nuri.control.EndpointRegistry;
 import io.nuri.control.InflightSource;
 import io.nuri.gateway.Gateway;
+import io.nuri.gateway.GatewayBuilder;
+import io.nuri.gateway.tls.TlsOptions;
+import io.nuri.gateway.tls.TlsSetup;
 import io.nuri.runtime.Driver;
 import io.nuri.runtime.Prober;
 import io.nuri.store.Store;
@@ -74,9 +77,7 @@ public final class NuriServer implements AutoCloseable {
             Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
             Prober prober = push(stopOrder, Runtimes.prober());
             EndpointRegistry registry = push(stopOrder, new EndpointRegistry(store));
-            Gateway gateway = settings.gatewayEnabled()
-                    ? Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort())).build()
-                    : null;
+            Gateway gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder) : null;
             InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
             ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
             AppController controller = new AppController(store, driver, prober, dataDir, cs, clock, inflight);
@@ -109,6 +110,22 @@ public final class NuriServer implements AutoCloseable {
             stopAll(stopOrder);
             throw e;
         }
+    }
+
+    private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder) {
+        GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()));
+        ServerSettings.GatewayTls tls = settings.gatewayTls();
+        if (tls != null) {
+            TlsOptions.Builder options = TlsOptions.builder().httpsPort(tls.httpsPort()).bindHost(settings.gatewayHost())
+                    .redirectHttp(tls.redirectHttp());
+            tls.certs().forEach(c -> options.cert(c.host(), c.certPem(), c.keyPem()));
+            if (tls.selfSigned()) {
+                options.selfSigned(settings.dataDir().resolve("tls"), "localhost");
+            }
+            TlsSetup setup = push(stopOrder, TlsSetup.create(options.build()));
+            builder.serverCustomizer(setup.serverCustomizer());
+        }
+        return builder.build();
     }
 
     private static <T extends AutoCloseable> T push(Deque<AutoCloseable> stack, T part) {
@@ -165,11 +182,22 @@ public final class NuriServer implements AutoCloseable {
         return java.util.Optional.of("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + gateway.port());
     }
 
+    /** https://host:port of the gateway when it serves TLS. */
+    public java.util.Optional<String> gatewayHttpsUrl() {
+        if (gateway == null || gateway.httpsPort().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String host = settings.gatewayHost().equals("0.0.0.0") ? "127.0.0.1" : settings.gatewayHost();
+        return java.util.Optional.of("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + gateway.httpsPort().getAsInt());
+    }
+
     /** Records where clients find the API: {@code server.json}, written atomically. */
     private void writeServerFile() throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("url", apiUrl());
         gatewayUrl().ifPresent(url -> info.put("gatewayUrl", url));
+        gatewayHttpsUrl().ifPresent(url -> info.put("gatewayHttpsUrl", url));
         info.put("pid", ProcessHandle.current().pid());
         info.put("startedAt", Instant.now().toString());
         info.put("version", VERSION);

@@ -41,6 +41,18 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--gateway-port", paramLabel = "PORT", description = "Gateway HTTP port, 0 for any free one, -1 for no gateway (default: 8000; $NURI_GATEWAY_PORT).")
     Integer gatewayPort;
 
+    @Option(names = "--gateway-https-port", paramLabel = "PORT", description = "Gateway HTTPS port, 0 for any free one (default with a certificate: 8443; $NURI_GATEWAY_HTTPS_PORT).")
+    Integer gatewayHttpsPort;
+
+    @Option(names = "--gateway-cert", paramLabel = "HOST=CERT,KEY", description = "A certificate for HOST (exact, *.domain, or * for the default) from PEM files (repeatable; reloaded when they change).")
+    List<String> gatewayCerts = new ArrayList<>();
+
+    @Option(names = "--gateway-self-signed", description = "Serve HTTPS with a self-signed certificate for localhost (kept in <data-dir>/tls).")
+    boolean gatewaySelfSigned;
+
+    @Option(names = "--gateway-https-redirect", description = "Answer plain HTTP with a 308 redirect to HTTPS.")
+    boolean gatewayHttpsRedirect;
+
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
     Integer stopGraceSeconds;
 
@@ -64,7 +76,8 @@ public final class ServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerSettings settings;
         try {
-            settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, stopGraceSeconds,
+            settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, gatewayHttpsPort,
+                    gatewayCerts, gatewaySelfSigned, gatewayHttpsRedirect, stopGraceSeconds,
                     logLevel, apply), System.getenv());
         } catch (SettingsLoader.SettingsException e) {
             System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));
@@ -75,7 +88,7 @@ public final class ServerMain implements Callable<Integer> {
         NuriServer server;
         try {
             server = NuriServer.start(settings);
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | IllegalArgumentException e) { // a second server; bad TLS files
             System.err.println("nuri server: " + e.getMessage());
             return 1;
         } catch (java.io.IOException | java.util.concurrent.CompletionException e) {
@@ -94,6 +107,7 @@ public final class ServerMain implements Callable<Integer> {
         System.out.println("Nuri " + NuriServer.VERSION + " is running.");
         System.out.println("  API:    " + server.apiUrl() + "  (token: " + settings.dataDir().resolve(AdminToken.FILE) + ")");
         server.gatewayUrl().ifPresent(url -> System.out.println("  Gateway: " + url + "  (routes from each app's spec.routes)"));
+        server.gatewayHttpsUrl().ifPresent(url -> System.out.println("  HTTPS:  " + url));
         System.out.println("  Data:   " + settings.dataDir());
         applyAtStart(server, settings.apply());
         System.out.println("  Try:    NURI_HOME=" + settings.dataDir() + " ./nuri get instances   (Ctrl-C stops Nuri and its instances)");

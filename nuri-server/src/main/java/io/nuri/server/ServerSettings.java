@@ -11,10 +11,11 @@ import java.util.List;
  * @param apiHost address the API binds; 127.0.0.1 unless told otherwise
  * @param gatewayHost address the gateway binds; 127.0.0.1 unless told otherwise
  * @param gatewayPort the gateway's HTTP port; 0 = any free port, negative = no gateway
+ * @param gatewayTls HTTPS on the gateway, or null for none
  * @param apply spec files to apply once the server is up (flag only)
  */
 public record ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
-        Duration stopGrace, String logLevel, List<Path> apply) {
+        GatewayTls gatewayTls, Duration stopGrace, String logLevel, List<Path> apply) {
     public static final String DEFAULT_API_HOST = "127.0.0.1";
     public static final int DEFAULT_API_PORT = 7070;
     /** The gateway is on by default; a negative port turns it off. */
@@ -28,5 +29,21 @@ public record ServerSettings(Path dataDir, String apiHost, int apiPort, String g
 
     public boolean gatewayEnabled() {
         return gatewayPort >= 0;
+    }
+
+    /**
+     * HTTPS on the gateway: certificates per host from PEM files (SNI), and/or a self-signed
+     * certificate for local use kept in {@code <data-dir>/tls}.
+     *
+     * @param httpsPort 0 = any free port
+     * @param redirectHttp answer plain HTTP with a 308 to HTTPS
+     */
+    public record GatewayTls(int httpsPort, List<Cert> certs, boolean selfSigned, boolean redirectHttp) {
+        public GatewayTls {
+            certs = List.copyOf(certs);
+        }
+
+        /** {@code host} exact, "*.domain", or "*" for the default certificate. */
+        public record Cert(String host, Path certPem, Path keyPem) {}
     }
 }

@@ -23,6 +23,11 @@ import java.util.Set;
  * apiPort: 7070
  * gatewayHost: 127.0.0.1
  * gatewayPort: 8000        # -1: no gateway
+ * gatewayHttpsPort: 8443   # HTTPS on the gateway (absent: none)
+ * gatewayCerts:            # per host (SNI); "*" is the default certificate
+ *   - {host: portal.go.kr, cert: /etc/nuri/portal.crt, key: /etc/nuri/portal.key}
+ * gatewaySelfSigned: false # generate one for localhost in <data-dir>/tls
+ * gatewayHttpsRedirect: false
  * stopGraceSeconds: 10
  * logLevel: info
  * </pre>
@@ -30,10 +35,18 @@ import java.util.Set;
 final class SettingsLoader {
     /** Values given as flags; null when absent. */
     record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
-            Integer stopGraceSeconds, String logLevel, List<Path> apply) {}
+            Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
+            Integer stopGraceSeconds, String logLevel, List<Path> apply) {
+        /** The flags of tests and callers that do not care about TLS. */
+        Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
+                Integer stopGraceSeconds, String logLevel, List<Path> apply) {
+            this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, null, List.of(), false, false,
+                    stopGraceSeconds, logLevel, apply);
+        }
+    }
 
-    static final Set<String> FILE_KEYS =
-            Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort", "stopGraceSeconds", "logLevel");
+    static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort",
+            "gatewayHttpsPort", "gatewayCerts", "gatewaySelfSigned", "gatewayHttpsRedirect", "stopGraceSeconds", "logLevel");
 
     private SettingsLoader() {}
 
@@ -56,6 +69,7 @@ final class SettingsLoader {
                 ServerSettings.DEFAULT_API_HOST);
         int gatewayPort = intSetting("gateway port", flags.gatewayPort(), env.get("NURI_GATEWAY_PORT"), file,
                 "gatewayPort", ServerSettings.DEFAULT_GATEWAY_PORT, -1, 65535, errors);
+        ServerSettings.GatewayTls tls = gatewayTls(flags, env, file, configFile, errors);
         int grace = intSetting("stop grace seconds", flags.stopGraceSeconds(), env.get("NURI_STOP_GRACE_SECONDS"), file,
                 "stopGraceSeconds", (int) ServerSettings.DEFAULT_STOP_GRACE.toSeconds(), 0, 3600, errors);
         String logLevel = firstNonNull(flags.logLevel(), env.get("NURI_LOG_LEVEL"), text(file, "logLevel"),
@@ -66,8 +80,60 @@ final class SettingsLoader {
         if (!errors.isEmpty()) {
             throw new SettingsException(String.join("\n", errors));
         }
-        return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, Duration.ofSeconds(grace), logLevel,
+        return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, tls, Duration.ofSeconds(grace), logLevel,
                 flags.apply() == null ? List.of() : flags.apply());
+    }
+
+    /** HTTPS is on when an HTTPS port is given (flag, env or file) or any certificate / self-signed is asked for. */
+    private static ServerSettings.GatewayTls gatewayTls(Flags flags, Map<String, String> env, JsonNode file, Path configFile,
+            List<String> errors) {
+        List<ServerSettings.GatewayTls.Cert> certs = new ArrayList<>();
+        for (String c : flags.certs() == null ? List.<String>of() : flags.certs()) {
+            int eq = c.indexOf('=');
+            int comma = c.indexOf(',', eq + 1);
+            if (eq <= 0 || comma <= eq + 1 || comma == c.length() - 1) {
+                errors.add("--gateway-cert: must be HOST=CERT.pem,KEY.pem, got \"" + c + "\"");
+                continue;
+            }
+            certs.add(new ServerSettings.GatewayTls.Cert(c.substring(0, eq), Path.of(c.substring(eq + 1, comma)),
+                    Path.of(c.substring(comma + 1))));
+        }
+        JsonNode fileCerts = file.get("gatewayCerts");
+        if (certs.isEmpty() && fileCerts != null && !fileCerts.isNull()) {
+            if (!fileCerts.isArray()) {
+                errors.add(configFile + ": gatewayCerts: must be a list of {host, cert, key}");
+            } else {
+                for (int i = 0; i < fileCerts.size(); i++) {
+                    JsonNode c = fileCerts.get(i);
+                    if (!c.isObject() || !c.path("host").isTextual() || !c.path("cert").isTextual() || !c.path("key").isTextual()) {
+                        errors.add(configFile + ": gatewayCerts[" + i + "]: must have host, cert and key (strings)");
+                        continue;
+                    }
+                    Path base = configFile.toAbsolutePath().getParent();
+                    certs.add(new ServerSettings.GatewayTls.Cert(c.get("host").asText(), base.resolve(c.get("cert").asText()),
+                            base.resolve(c.get("key").asText())));
+                }
+            }
+        }
+        boolean selfSigned = flags.selfSigned() || file.path("gatewaySelfSigned").asBoolean(false);
+        boolean redirect = flags.httpsRedirect() || file.path("gatewayHttpsRedirect").asBoolean(false);
+        Integer port = flags.httpsPort();
+        if (port == null && env.get("NURI_GATEWAY_HTTPS_PORT") != null) {
+            port = intSetting("gateway https port", null, env.get("NURI_GATEWAY_HTTPS_PORT"), file, "-", 0, 0, 65535, errors);
+        }
+        if (port == null && file.has("gatewayHttpsPort")) {
+            port = intSetting("gateway https port", null, null, file, "gatewayHttpsPort", 0, 0, 65535, errors);
+        }
+        if (port == null && !selfSigned && certs.isEmpty()) {
+            if (redirect) {
+                errors.add("gateway https redirect: needs HTTPS (an https port, a certificate or self-signed)");
+            }
+            return null;
+        }
+        if (!selfSigned && certs.isEmpty()) {
+            errors.add("gateway https: needs a certificate (--gateway-cert HOST=CERT.pem,KEY.pem or gatewayCerts) or --gateway-self-signed");
+        }
+        return new ServerSettings.GatewayTls(port == null ? 8443 : port, certs, selfSigned, redirect);
     }
 
     private static JsonNode readConfig(Path file) throws SettingsException {

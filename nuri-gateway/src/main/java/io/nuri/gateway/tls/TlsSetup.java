@@ -56,7 +56,7 @@ import io.netty.util.NetUtil;
  * ServerTlsConfig)}, which Armeria does not allow together with {@code ServerBuilder.tls(...)} or
  * {@code tlsSelfSigned()}: the rest of the gateway must leave TLS to this class.
  */
-public final class TlsSetup {
+public final class TlsSetup implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TlsSetup.class);
     private static final HttpStatus PERMANENT_REDIRECT = HttpStatus.valueOf(308);
