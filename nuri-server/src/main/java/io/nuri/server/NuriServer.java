@@ -91,6 +91,8 @@ public final class NuriServer implements AutoCloseable {
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             Server api = Server.builder()
                     .http(new InetSocketAddress(settings.apiHost(), settings.apiPort()))
+                    // Its own registry: the gateway's server already registered Armeria's meters globally.
+                    .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
                     .service("/healthz", (ctx, req) -> HttpResponse.of("ok"))
                     .service("/readyz", (ctx, req) -> controller.isRunning() ? HttpResponse.of("ok")
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
