@@ -39,14 +39,21 @@ final class DescribeCommand extends CliCommand.Group {
             String notFound = Api.notFound(ns(), name);
             JsonNode app = api().get(Api.appPath(ns(), name), Api.query(), notFound);
             JsonNode instances = api().get(Api.appPath(ns(), name, "instances"), Api.query(), notFound);
+            JsonNode endpoints = api().get(Api.appPath(ns(), name, "endpoints"), Api.query(), notFound);
             List<JsonNode> events = EventsCommand.latest(api(), ns(), name, EVENTS);
-            print(cli.out, app, instances, events, cli.clock.instant());
+            print(cli.out, app, instances, endpoints, events, cli.clock.instant());
             return 0;
         }
     }
 
     /** kubectl describe's layout: "Key:" padded to one column, nested sections indented by two. */
     static void print(PrintStream out, JsonNode app, JsonNode instances, List<JsonNode> events, Instant now) {
+        print(out, app, instances, null, events, now);
+    }
+
+    /** @param endpoints the app's Ready endpoints as the gateway sees them, or null to leave the section out */
+    static void print(PrintStream out, JsonNode app, JsonNode instances, JsonNode endpoints, List<JsonNode> events,
+            Instant now) {
         JsonNode spec = app.path("spec").path("spec");
         JsonNode meta = app.path("spec").path("metadata");
         Fields f = new Fields(out);
@@ -120,6 +127,26 @@ final class DescribeCommand extends CliCommand.Group {
                 volEnv = "NURI_VOLUME_" + Output.text(v, "name").toUpperCase(Locale.ROOT).replace('-', '_');
             }
             out.println("  " + Output.text(v, "name") + " (path in $" + volEnv + ")");
+        }
+
+        out.println("Routes:");
+        if (spec.path("routes").isEmpty()) {
+            out.println("  <none> (not reachable through the gateway)");
+        }
+        for (JsonNode route : spec.path("routes")) {
+            String host = route.hasNonNull("host") ? Output.text(route, "host") : "*";
+            out.println("  " + host + Output.text(route, "path") + (route.path("stripPrefix").asBoolean() ? " (prefix stripped)" : "")
+                    + (route.hasNonNull("timeoutSeconds") ? " timeout " + Output.text(route, "timeoutSeconds") + " s" : ""));
+        }
+        if (endpoints != null) {
+            out.println("Endpoints:");
+            if (endpoints.isEmpty()) {
+                out.println("  <none> (no Ready instance: the gateway answers 503)");
+            }
+            for (JsonNode e : endpoints) {
+                out.println("  " + Output.text(e, "host") + ":" + Output.text(e, "port") + "  " + Output.text(e, "instanceId")
+                        + " (revision " + Output.text(e, "revision") + ", ready " + Ages.since(e, "readySince", now) + ")");
+            }
         }
 
         out.println("Instances:");

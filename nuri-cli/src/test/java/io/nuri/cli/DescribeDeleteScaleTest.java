@@ -11,6 +11,7 @@ class DescribeDeleteScaleTest extends CliTestSupport {
     private void portal() {
         server.on("GET", APP, 200, appStatus("default", "portal", 2, 1, 3, 600));
         server.on("GET", APP + "/instances", 200, "[" + instance("default", "portal", "portal-3-a1b2", "Ready", 4242, 40001, 1, 300) + "]");
+        server.on("GET", APP + "/endpoints", 200, "[{\"instanceId\":\"portal-3-a1b2\",\"namespace\":\"default\",\"app\":\"portal\",\"revision\":3,\"host\":\"127.0.0.1\",\"port\":40001,\"weight\":100}]");
     }
 
     @Test
@@ -36,6 +37,7 @@ class DescribeDeleteScaleTest extends CliTestSupport {
                 "  CPU:          500m\n",
                 "  Memory:       256Mi\n",
                 "  uploads (path in $NURI_VOLUME_UPLOADS)\n",
+                "Endpoints:\n  127.0.0.1:40001  portal-3-a1b2 (revision 3, ready ",
                 "  ID              APP      REV   STATE   RESTARTS   PID    PORT    AGE\n",
                 "  portal-3-a1b2   portal   3     Ready   1          4242   40001   5m\n",
                 "  AGE     TYPE      REASON      OBJECT                   MESSAGE\n",
