@@ -56,7 +56,8 @@ final class RolloutCommand extends CliCommand.Group {
                     case "Paused" -> throw new CliException(CliException.REFUSED, "rollout of app/" + app
                             + " is paused at revision " + rev + "; continue it with: nuri rollout resume " + app);
                     default -> {
-                        String line = progress(s);
+                        String line = phase.equals("Canary") ? "Waiting for rollout to finish: " + Output.text(s, "message")
+                                : progress(s);
                         if (!line.equals(last)) {
                             cli.out.println(line);
                             last = line;

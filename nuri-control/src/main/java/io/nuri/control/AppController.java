@@ -77,6 +77,7 @@ public final class AppController implements AutoCloseable {
     private final ControllerSettings settings;
     private final Clock clock;
     private final InflightSource inflight;
+    private final CanaryMetrics canaryMetrics;
     private final ArtifactStore artifacts;
     private final ScheduledExecutorService loop;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
@@ -101,8 +102,18 @@ public final class AppController implements AutoCloseable {
     /** @param inflight the gateway's in-flight counts, read while an instance drains */
     public AppController(Store store, Driver driver, Prober prober, Path dataDir, ControllerSettings settings,
             Clock clock, InflightSource inflight) {
+        this(store, driver, prober, dataDir, settings, clock, inflight, CanaryMetrics.NONE);
+    }
+
+    /**
+     * @param inflight the gateway's in-flight counts, read while an instance drains
+     * @param canaryMetrics what the gateway saw of a canary revision, read to judge it
+     */
+    public AppController(Store store, Driver driver, Prober prober, Path dataDir, ControllerSettings settings,
+            Clock clock, InflightSource inflight, CanaryMetrics canaryMetrics) {
         this.store = store;
         this.inflight = inflight;
+        this.canaryMetrics = canaryMetrics;
         this.artifacts = new ArtifactStore(dataDir.resolve("artifacts"));
         this.driver = driver;
         this.prober = prober;
@@ -354,7 +365,9 @@ public final class AppController implements AutoCloseable {
         instances.stream()
                 .filter(i -> i.state() == InstanceState.Terminating && !driver.running().contains(i.id()))
                 .forEach(this::forgetStopped);
-        restartDue(app, store.instances(namespace, name), revisions);
+        RolloutStatus before = RolloutService.read(store.rolloutStatus(namespace, name));
+        boolean canaryBefore = before != null && before.revision() == app.revision() && before.canaryInEffect();
+        restartDue(app, store.instances(namespace, name), revisions, canaryBefore);
         instances = store.instances(namespace, name);
         RolloutStatus status = syncRollout(app, instances, revisions);
         if (status == null) {
@@ -364,7 +377,8 @@ public final class AppController implements AutoCloseable {
         if (app.app().spec().rollout().paused()) {
             return; // keep what runs; a new revision waits for resume
         }
-        if (rollStep(app, instances, revisions)) {
+        boolean canary = status.revision() == app.revision() && status.canaryInEffect();
+        if (rollStep(app, instances, revisions, canary)) {
             enqueue(appKey); // one step per pass: the next one sees its result
             return;
         }
@@ -388,7 +402,8 @@ public final class AppController implements AutoCloseable {
     }
 
     /** Instances waiting out their backoff: restart the ones that are due, requeue for the rest. */
-    private void restartDue(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
+    private void restartDue(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions,
+            boolean canary) {
         Instant now = clock.instant();
         for (Instance inst : instances) {
             if (inst.state() != InstanceState.Failed || inst.nextRestartAt() == null) {
@@ -399,8 +414,9 @@ public final class AppController implements AutoCloseable {
                 continue;
             }
             Revision rev = revisions.get(inst.revision());
-            if (rev == null || inst.revision() != app.revision() && countLive(instances, app.revision()) > 0) {
-                // An old revision's slot during a rollout: replace rather than restart it.
+            if (rev == null || !canary && inst.revision() != app.revision() && countLive(instances, app.revision()) > 0) {
+                // An old revision's slot during a rollout: replace rather than restart it (but
+                // during a canary the old instances are the app: they restart in place).
                 store.write(tx -> {
                     tx.deleteInstance(inst.id());
                     return null;
@@ -437,6 +453,12 @@ public final class AppController implements AutoCloseable {
         if (st == null || st.revision() != app.revision()) {
             String cause = rolloutCause(app, st, revisions);
             st = RolloutStatus.start(st, app.revision(), cause, now);
+            Rollout.Canary canary = spec.canary();
+            if (canary != null && counts.replicas() >= 1 && counts.oldCount() > 0
+                    && !cause.startsWith("rollback to revision")) {
+                st = st.withCanary(new RolloutStatus.CanaryStatus(canary.weightPercent(), canary.durationSeconds(),
+                        null, null, null), st.message() + "; starting 1 canary instance first");
+            }
             events.add(Event.normal(app.namespace(), app.name(), null, "RolloutStarted", st.message()));
         }
         boolean progressed = counts.updated() > st.updatedReplicas() || counts.available() > st.availableReplicas();
@@ -452,6 +474,22 @@ public final class AppController implements AutoCloseable {
         if (st.phase() == RolloutStatus.Phase.Failed && counts.complete()) {
             // Failed without a rollback (a first rollout, or autoRollback off) and yet it made it.
             st = st.withPhase(RolloutStatus.Phase.Progressing, "revision " + st.revision() + " became available", now);
+        }
+        if (st.phase() == RolloutStatus.Phase.Progressing && st.canary() != null && st.canary().startedAt() == null
+                && counts.ready() > 0 && !spec.paused()) {
+            RolloutStatus.CanaryStatus c = st.canary();
+            String message = "canary: 1 instance of revision " + st.revision() + " gets " + c.weightPercent()
+                    + "% of traffic for " + c.durationSeconds() + " s";
+            st = st.withPhase(RolloutStatus.Phase.Canary, message, now).withCanary(c.started(now), message);
+            events.add(Event.normal(app.namespace(), app.name(), null, "CanaryStarted", message));
+            log.info("app={} revision={} {}", app.key(), st.revision(), message);
+        }
+        if (st.phase() == RolloutStatus.Phase.Canary) {
+            RolloutStatus judged = judgeCanary(app, st, revisions, events, now);
+            if (judged == null) {
+                return null; // rolled back
+            }
+            st = judged;
         }
         if (st.phase() == RolloutStatus.Phase.Progressing) {
             if (counts.complete()) {
@@ -491,6 +529,79 @@ public final class AppController implements AutoCloseable {
         return st;
     }
 
+    /** Fewest canary requests seen before a canary fails early, ahead of its window's end. */
+    static final int CANARY_EARLY_MIN_REQUESTS = 20;
+
+    /**
+     * The canary window: at its end (a re-check is scheduled for exactly then) the canary passes
+     * when its error rate and p95 are within bounds, and the rollout goes on; it fails earlier as
+     * soon as at least {@value #CANARY_EARLY_MIN_REQUESTS} requests were seen and the error rate
+     * is already over. A failed canary is rolled back like a failed progress deadline (or, without
+     * autoRollback or a revision to go back to, the rollout is Failed and holds at the canary).
+     * Returns the new status, or null when it rolled the app back.
+     */
+    private RolloutStatus judgeCanary(StoredApp app, RolloutStatus st, Map<Integer, Revision> revisions,
+            List<Event> events, Instant now) {
+        Rollout spec = app.app().spec().rollout();
+        RolloutStatus.CanaryStatus c = st.canary();
+        Rollout.Canary bounds = spec.canary() != null ? spec.canary()
+                : new Rollout.Canary(c.weightPercent(), c.durationSeconds(), 1, 0);
+        Instant ends = c.endsAt();
+        CanaryMetrics.Window w;
+        try {
+            w = canaryMetrics.stats(app.namespace(), app.name(), st.revision(), c.startedAt());
+        } catch (RuntimeException e) {
+            log.warn("app={} canary metrics unavailable ({}); judging on an empty window", app.key(), e.toString());
+            w = CanaryMetrics.Window.EMPTY;
+        }
+        boolean errorsOver = w.errorRatePercent() > bounds.maxErrorRatePercent();
+        boolean slow = bounds.maxP95Millis() > 0 && w.requests() > 0 && w.p95Millis() > bounds.maxP95Millis();
+        boolean over = !now.isBefore(ends);
+        if (!over && !(errorsOver && w.requests() >= CANARY_EARLY_MIN_REQUESTS)) {
+            wakeAt(app.key(), ends);
+            return st;
+        }
+        String after = seconds(Duration.between(c.startedAt(), now).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String figures = canaryFigures(w, bounds);
+        if (over && !errorsOver && !slow) {
+            String message = "canary of revision " + st.revision() + " passed after " + after + ": " + figures;
+            st = st.withPhase(RolloutStatus.Phase.Progressing, message, now).withCanary(c.decided(true, figures), message)
+                    .withProgressAt(now);
+            events.add(Event.normal(app.namespace(), app.name(), null, "CanaryPassed", message));
+            log.info("app={} revision={} {}", app.key(), st.revision(), message);
+            return st;
+        }
+        String why = "canary of revision " + st.revision() + " failed after " + after + ": " + figures;
+        Event failed = Event.warning(app.namespace(), app.name(), null, "CanaryFailed", why);
+        log.warn("app={} revision={} {}", app.key(), st.revision(), why);
+        int target = st.lastCompleteRevision();
+        if (spec.autoRollback() && target > 0 && target != app.revision() && revisions.containsKey(target)) {
+            return rollBack(app, st, revisions.get(target), why, now, failed) ? null : st;
+        }
+        String message = spec.autoRollback() ? why + "; no complete revision to roll back to" : why;
+        st = st.withPhase(RolloutStatus.Phase.Failed, message, now).withCanary(c.decided(false, figures), message);
+        events.add(failed);
+        events.add(Event.warning(app.namespace(), app.name(), null, "RolloutFailed", message));
+        return st;
+    }
+
+    /** "240 requests, 0.4% errors (max 1%), p95 12 ms (max 200 ms)", or "no requests seen (...)". */
+    static String canaryFigures(CanaryMetrics.Window w, Rollout.Canary bounds) {
+        String maxErrors = "max " + number(bounds.maxErrorRatePercent()) + "%";
+        String maxP95 = bounds.maxP95Millis() > 0 ? " (max " + number(bounds.maxP95Millis()) + " ms)" : "";
+        if (w.requests() == 0) {
+            return "no requests seen, nothing to judge (errors " + maxErrors + (maxP95.isEmpty() ? "" : ", p95" + maxP95)
+                    + ")";
+        }
+        return w.requests() + (w.requests() == 1 ? " request, " : " requests, ")
+                + String.format(java.util.Locale.ROOT, "%.1f", w.errorRatePercent()) + "% errors (" + maxErrors
+                + "), p95 " + number(Math.round(w.p95Millis() * 10) / 10.0) + " ms" + maxP95;
+    }
+
+    private static String number(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
     /**
      * "revision 3 not available after 120 s: 0/4 ready; last: exit code 1" when no instance of it
      * ever became available, else "revision 3 made no progress for 120 s: 2/4 available; ...".
@@ -510,7 +621,8 @@ public final class AppController implements AutoCloseable {
      * Points the app back at {@code target} and records Failed + RolledBack, in one transaction
      * that first checks nobody changed the app since this pass read it.
      */
-    private boolean rollBack(StoredApp app, RolloutStatus st, Revision target, String why, Instant now) {
+    private boolean rollBack(StoredApp app, RolloutStatus st, Revision target, String why, Instant now,
+            Event... first) {
         RolloutStatus after = st.rolledBack(target.number(), why, now);
         try {
             return store.write(tx -> {
@@ -519,6 +631,9 @@ public final class AppController implements AutoCloseable {
                     return false;
                 }
                 RolloutService.pointAt(tx, fresh, target, now);
+                for (Event e : first) {
+                    tx.appendEvent(e);
+                }
                 tx.putRolloutStatus(app.namespace(), app.name(), Json.write(after));
                 tx.appendEvent(Event.warning(app.namespace(), app.name(), null, "RolloutFailed", why));
                 tx.appendEvent(Event.warning(app.namespace(), app.name(), null, "RolledBack", after.message()));
@@ -550,7 +665,8 @@ public final class AppController implements AutoCloseable {
      * allows (see {@link Rolling} for the arithmetic and a worked example). Returns whether it
      * changed anything.
      */
-    private boolean rollStep(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions) {
+    private boolean rollStep(StoredApp app, List<Instance> instances, Map<Integer, Revision> revisions,
+            boolean canary) {
         int desired = app.app().spec().replicas();
         Rollout spec = app.app().spec().rollout();
         Duration minReady = Duration.ofSeconds(spec.minReadySeconds());
@@ -566,6 +682,18 @@ public final class AppController implements AutoCloseable {
         Revision rev = revisions.get(app.revision());
         if (rev == null) {
             log.error("app={} points at revision {} which is not stored", app.key(), app.revision());
+            return false;
+        }
+        if (canary && desired >= 1 && !old.isEmpty()) {
+            // The canary step: exactly one instance of the new revision next to every old one.
+            if (current.isEmpty()) {
+                Instance fresh = new Instance.Builder()
+                        .id(newInstanceId(app.name(), rev.hash()))
+                        .namespace(app.namespace()).app(app.name()).revision(rev.number())
+                        .state(InstanceState.Pending).createdAt(clock.instant()).build();
+                launch(app, rev, fresh, "Started", null);
+                return true;
+            }
             return false;
         }
         int toStart = old.isEmpty() ? desired - current.size()

@@ -71,7 +71,8 @@ public final class EndpointRegistry implements AutoCloseable {
         synchronized (rebuildLock) {
             RoutingTable next;
             try {
-                next = build(table.version() + 1, store.apps(), store.instances());
+                List<StoredApp> apps = store.apps();
+                next = build(table.version() + 1, apps, store.instances(), canaryShares(apps));
             } catch (RuntimeException e) {
                 log.error("cannot rebuild the endpoint registry; keeping the previous one", e);
                 return;
@@ -90,8 +91,43 @@ public final class EndpointRegistry implements AutoCloseable {
         }
     }
 
-    /** Pure: apps not being deleted, each with its Ready instances in id order. */
+    /** A canary's revision and its share of the app's weight. */
+    record CanaryShare(int revision, int weightPercent) {}
+
+    /**
+     * Per app key: the canary revision and its weightPercent while a rollout holds at a canary of
+     * the current revision, or after a failed canary was rolled back while its instance leaves.
+     */
+    private Map<String, CanaryShare> canaryShares(List<StoredApp> apps) {
+        Map<String, CanaryShare> shares = new HashMap<>();
+        for (StoredApp a : apps) {
+            if (a.app().spec().rollout() == null || a.app().spec().rollout().canary() == null) {
+                continue; // only a canary-enabled app can be in a canary: skip reading the others' status
+            }
+            RolloutStatus st = RolloutService.read(store.rolloutStatus(a.namespace(), a.name()));
+            if (st != null && st.revision() == a.revision() && st.canaryInEffect()) {
+                shares.put(a.key(), new CanaryShare(st.revision(), st.canary().weightPercent()));
+            } else if (st != null && st.revision() == a.revision() && st.phase() == RolloutStatus.Phase.RolledBack
+                    && st.canary() != null) {
+                shares.put(a.key(), new CanaryShare(st.fromRevision(), st.canary().weightPercent()));
+            }
+        }
+        return shares;
+    }
+
     static RoutingTable build(long version, List<StoredApp> apps, List<Instance> instances) {
+        return build(version, apps, instances, Map.of());
+    }
+
+    /**
+     * Pure: apps not being deleted, each with its Ready instances in id order. An app in
+     * {@code canaryShares} (a rollout holding at a canary) gives the canary revision's
+     * endpoints {@code weightPercent} of the app's total weight: with {@code n} stable endpoints
+     * of weight {@code K}, the canary weighs {@code weightPercent * n * K / (100 - weightPercent)}
+     * (split evenly when more than one is Ready).
+     */
+    static RoutingTable build(long version, List<StoredApp> apps, List<Instance> instances,
+            Map<String, CanaryShare> canaryShares) {
         Map<String, List<Endpoint>> byApp = new HashMap<>();
         for (Instance i : instances) {
             if (i.state() == InstanceState.Ready && i.port() > 0) {
@@ -109,6 +145,18 @@ public final class EndpointRegistry implements AutoCloseable {
             int weight = cpu > 0 ? (int) Math.max(1, Math.min(100_000, cpu / 10)) : DEFAULT_WEIGHT;
             endpoints.replaceAll(e -> new Endpoint(e.instanceId(), e.namespace(), e.app(), e.revision(), e.host(),
                     e.port(), e.readySince(), weight));
+            CanaryShare canary = canaryShares.get(a.key());
+            if (canary != null && canary.weightPercent() > 0 && canary.weightPercent() < 100) {
+                int share = canary.weightPercent();
+                long canaries = endpoints.stream().filter(e -> e.revision() == canary.revision()).count();
+                long stable = endpoints.size() - canaries;
+                if (canaries > 0 && stable > 0) {
+                    double total = (double) share * stable * weight / (100 - share);
+                    int canaryWeight = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(total / canaries)));
+                    endpoints.replaceAll(e -> e.revision() != canary.revision() ? e : new Endpoint(e.instanceId(),
+                            e.namespace(), e.app(), e.revision(), e.host(), e.port(), e.readySince(), canaryWeight));
+                }
+            }
             endpoints.sort(Comparator.comparing(Endpoint::instanceId));
             routing.add(new RoutingTable.AppRouting(a.namespace(), a.name(), a.app().spec().routes(),
                     a.app().spec().traffic(), endpoints));

@@ -36,7 +36,7 @@ public final class RolloutService {
     public record View(String namespace, String name, RolloutStatus.Phase phase, int revision, int fromRevision,
             int lastCompleteRevision, boolean paused, int replicas, int updatedReplicas, int readyReplicas,
             int availableReplicas, int totalReplicas, Instant startedAt, Instant progressAt, Instant deadline,
-            Instant finishedAt, String message) {}
+            Instant finishedAt, String message, RolloutStatus.CanaryStatus canary) {}
 
     /** One revision in {@code rollout history}. */
     public record RevisionInfo(int revision, Instant createdAt, String hash, String artifact, String cause,
@@ -68,7 +68,7 @@ public final class RolloutService {
             return new View(namespace, name, spec.paused() ? RolloutStatus.Phase.Paused : RolloutStatus.Phase.Progressing,
                     app.revision(), st == null ? 0 : st.revision(), st == null ? 0 : st.lastCompleteRevision(),
                     spec.paused(), c.replicas(), c.updated(), c.ready(), c.available(), c.total(), null, null, null, null,
-                    "waiting for the controller to start rolling out revision " + app.revision());
+                    "waiting for the controller to start rolling out revision " + app.revision(), null);
         }
         RolloutStatus.Phase phase = st.phase();
         String message = st.message();
@@ -83,7 +83,7 @@ public final class RolloutService {
                 ? st.progressAt().plusSeconds(spec.progressDeadlineSeconds()) : null;
         return new View(namespace, name, phase, st.revision(), st.fromRevision(), st.lastCompleteRevision(),
                 spec.paused(), c.replicas(), c.updated(), c.ready(), c.available(), c.total(), st.startedAt(),
-                st.progressAt(), deadline, st.finishedAt(), message);
+                st.progressAt(), deadline, st.finishedAt(), message, st.canary());
     }
 
     /** Revisions with why each was made, and the rollout log. */

@@ -17,7 +17,9 @@ import java.util.List;
  * automatic rollback). It is Complete when every instance runs the current revision and is
  * available; Failed when the new revision made no progress for {@code progressDeadlineSeconds};
  * RolledBack when it failed and the controller pointed the app back at the last complete
- * revision; Paused while {@code spec.rollout.paused} is set.
+ * revision; Paused while {@code spec.rollout.paused} is set; Canary while one instance of the new
+ * revision gets a share of the traffic for the window of {@code spec.rollout.canary} (a failed
+ * canary is Failed or RolledBack like a failed deadline).
  *
  * @param revision the revision being rolled out (the app's current revision once observed)
  * @param fromRevision the revision that was current before this rollout started (0: none)
@@ -34,16 +36,20 @@ import java.util.List;
  * @param totalReplicas instances of every revision (not Terminating)
  * @param message why it is in this phase, in words
  * @param history the rollout log, oldest first, at most {@link #HISTORY} entries
+ * @param canary the canary step of this rollout (null: none): see {@link CanaryStatus}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RolloutStatus(Phase phase, int revision, int fromRevision, int lastCompleteRevision,
         Instant startedAt, Instant progressAt, Instant finishedAt, int replicas, int updatedReplicas,
-        int readyReplicas, int availableReplicas, int totalReplicas, String message, List<Entry> history) {
+        int readyReplicas, int availableReplicas, int totalReplicas, String message, List<Entry> history,
+        CanaryStatus canary) {
 
     static final int HISTORY = 20;
 
     public enum Phase {
-        Progressing, Complete, Failed, RolledBack, Paused;
+        Progressing, Complete, Failed, RolledBack, Paused,
+        /** One instance of the new revision gets a share of the traffic while its window lasts. */
+        Canary;
 
         /** Complete, Failed and RolledBack end a rollout; only a new revision starts another. */
         public boolean finished() {
@@ -55,6 +61,39 @@ public record RolloutStatus(Phase phase, int revision, int fromRevision, int las
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(int revision, int fromRevision, String cause, Instant startedAt, Instant finishedAt,
             Phase result, String message) {}
+
+    /**
+     * The canary step of a rollout ({@code spec.rollout.canary}). While it is {@link #inEffect}
+     * the controller keeps exactly one instance of the new revision next to the old ones and the
+     * endpoint registry gives that instance {@code weightPercent} of the app's endpoint weight.
+     *
+     * @param weightPercent share of the app's requests for the canary
+     * @param durationSeconds length of the window
+     * @param startedAt when the canary instance was Ready and the window started (null: not yet)
+     * @param passed null while undecided; then whether it passed
+     * @param figures requests, error rate and p95 seen, in words, once decided
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CanaryStatus(int weightPercent, int durationSeconds, Instant startedAt, Boolean passed,
+            String figures) {
+        /** Until it passed, the canary limits the rollout to one new instance (a failed one too). */
+        public boolean inEffect() {
+            return !Boolean.TRUE.equals(passed);
+        }
+
+        /** When the window ends; null before it started. */
+        public Instant endsAt() {
+            return startedAt == null ? null : startedAt.plusSeconds(durationSeconds);
+        }
+
+        CanaryStatus started(Instant at) {
+            return new CanaryStatus(weightPercent, durationSeconds, at, null, null);
+        }
+
+        CanaryStatus decided(boolean ok, String figures) {
+            return new CanaryStatus(weightPercent, durationSeconds, startedAt, ok, figures);
+        }
+    }
 
     public RolloutStatus {
         history = history == null ? List.of() : List.copyOf(history);
@@ -138,12 +177,12 @@ public record RolloutStatus(Phase phase, int revision, int fromRevision, int las
         log.add(new Entry(revision, from, cause, now, null, null, null));
         return new RolloutStatus(Phase.Progressing, revision, from, lastComplete, now, now, null, 0, 0, 0, 0, 0,
                 "rolling out revision " + revision + (from == 0 ? "" : " (was " + from + ")") + ": " + cause,
-                trim(log));
+                trim(log), null);
     }
 
     RolloutStatus withCounts(Counts c) {
         return new RolloutStatus(phase, revision, fromRevision, lastCompleteRevision, startedAt, progressAt, finishedAt,
-                c.replicas(), c.updated(), c.ready(), c.available(), c.total(), message, history);
+                c.replicas(), c.updated(), c.ready(), c.available(), c.total(), message, history, canary);
     }
 
     RolloutStatus withPhase(Phase p, String why, Instant now) {
@@ -160,17 +199,29 @@ public record RolloutStatus(Phase phase, int revision, int fromRevision, int las
                     p == Phase.Complete ? null : why));
         }
         return new RolloutStatus(p, revision, fromRevision, lastComplete, startedAt, progress, finished, replicas,
-                updatedReplicas, readyReplicas, availableReplicas, totalReplicas, why, log);
+                updatedReplicas, readyReplicas, availableReplicas, totalReplicas, why, log, canary);
     }
 
     RolloutStatus withProgressAt(Instant t) {
         return new RolloutStatus(phase, revision, fromRevision, lastCompleteRevision, startedAt, t, finishedAt, replicas,
-                updatedReplicas, readyReplicas, availableReplicas, totalReplicas, message, history);
+                updatedReplicas, readyReplicas, availableReplicas, totalReplicas, message, history, canary);
+    }
+
+    RolloutStatus withCanary(CanaryStatus c, String why) {
+        return new RolloutStatus(phase, revision, fromRevision, lastCompleteRevision, startedAt, progressAt, finishedAt,
+                replicas, updatedReplicas, readyReplicas, availableReplicas, totalReplicas, why, history, c);
+    }
+
+    /** Whether this rollout (of the app's current revision) holds at one canary instance now. */
+    boolean canaryInEffect() {
+        return canary != null && canary.inEffect() && phase != Phase.RolledBack;
     }
 
     /**
      * After an automatic rollback: the app runs {@code target} again; the log gets the failed
-     * rollout's end and the rollback as an entry of its own.
+     * rollout's end and the rollback as an entry of its own. A failed canary stays recorded (its
+     * revision is {@code fromRevision} now), so its instance keeps only its share of the weight
+     * until it is gone.
      */
     RolloutStatus rolledBack(int target, String why, Instant now) {
         RolloutStatus failed = withPhase(Phase.Failed, why, now);
@@ -179,7 +230,7 @@ public record RolloutStatus(Phase phase, int revision, int fromRevision, int las
         log.add(new Entry(target, revision, "automatic rollback to revision " + target, now, now, Phase.RolledBack,
                 why));
         return new RolloutStatus(Phase.RolledBack, target, revision, lastCompleteRevision, now, now, now, replicas, 0, 0,
-                0, totalReplicas, message, trim(log));
+                0, totalReplicas, message, trim(log), canary == null ? null : canary.decided(false, null));
     }
 
     private static List<Entry> trim(List<Entry> log) {

@@ -52,6 +52,10 @@ abstract class ControllerTestSupport {
         return InflightSource.NONE;
     }
 
+    CanaryMetrics canaryMetrics() {
+        return CanaryMetrics.NONE;
+    }
+
     @BeforeEach
     void startCore() {
         data = dir.resolve("data");
@@ -64,7 +68,7 @@ abstract class ControllerTestSupport {
     }
 
     void startController() {
-        controller = new AppController(store, driver, prober, data, settings(), clock, inflight());
+        controller = new AppController(store, driver, prober, data, settings(), clock, inflight(), canaryMetrics());
         controller.start();
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *         readySince   readySince + warmupSeconds
  * </pre>
  * When nothing in the pool is warming and weights are equal, the strategies take a fast path that
- * reads no weights at all.
+ * reads no weights at all. When weights differ (a canary gets a small share of its app's weight)
+ * every strategy sends each endpoint about its share of the requests.
  */
 @FunctionalInterface
 public interface LoadBalancer {
@@ -33,12 +34,19 @@ public interface LoadBalancer {
      */
     int select(Pool pool, long nowMillis);
 
-    /** Fewest requests in flight among two endpoints drawn at random ("power of two choices"). */
+    /**
+     * Fewest requests in flight among two endpoints drawn at random ("power of two choices"); with
+     * unequal weights both are drawn by weight and compared by requests in flight per unit of weight.
+     */
     static LoadBalancer leastRequest() {
         return LeastRequest.INSTANCE;
     }
 
-    /** Each endpoint in turn; while one warms up, a weighted random pick by slow-start share. */
+    /**
+     * Each endpoint in turn; with unequal weights, a low-discrepancy sequence over the weights (so
+     * shares are exact over a few hundred requests and picks interleave); while one warms up, a
+     * weighted random pick by slow-start share (times weight).
+     */
     static LoadBalancer roundRobin() {
         return new RoundRobin();
     }
@@ -70,6 +78,11 @@ public interface LoadBalancer {
 
     /** Weighted random pick over {@code weight(i) * warmup(i)} (or warmup alone). */
     static int weightedRandom(Pool pool, long nowMillis, boolean useWeights, int exclude) {
+        return weightedAt(pool, nowMillis, useWeights, exclude, ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** The endpoint where {@code u} in [0, 1) falls on the cumulative shares (without {@code exclude}). */
+    static int weightedAt(Pool pool, long nowMillis, boolean useWeights, int exclude, double u) {
         final int n = pool.size();
         double total = 0;
         for (int i = 0; i < n; i++) {
@@ -77,7 +90,7 @@ public interface LoadBalancer {
                 total += share(pool, i, nowMillis, useWeights);
             }
         }
-        double r = ThreadLocalRandom.current().nextDouble() * total;
+        double r = u * total;
         int last = -1;
         for (int i = 0; i < n; i++) {
             if (i == exclude) {
@@ -109,7 +122,8 @@ final class LeastRequest implements LoadBalancer {
             return 0;
         }
         final ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        if (!pool.warming(nowMillis)) {
+        final boolean weights = !pool.equalWeights();
+        if (!weights && !pool.warming(nowMillis)) {
             final int a = rnd.nextInt(n);
             int b = rnd.nextInt(n - 1);
             if (b >= a) {
@@ -117,13 +131,19 @@ final class LeastRequest implements LoadBalancer {
             }
             return pool.inflight(b) < pool.inflight(a) ? b : a;
         }
-        // Warming: draw both candidates by slow-start share, then compare load per unit of share,
-        // so a cold endpoint is drawn rarely and also loses when it is already busy.
-        final int a = LoadBalancer.weightedRandom(pool, nowMillis, false, -1);
-        final int b = LoadBalancer.weightedRandom(pool, nowMillis, false, a);
-        final double la = pool.inflight(a) / pool.warmup(a, nowMillis);
-        final double lb = pool.inflight(b) / pool.warmup(b, nowMillis);
+        // Warming or unequal weights: draw both candidates by share (slow-start factor times weight),
+        // then compare load per unit of share, so a light endpoint (cold, or a canary) is drawn
+        // rarely and also loses when it is already busy. With no load the first draw wins: picks are
+        // then exactly proportional to share.
+        final int a = LoadBalancer.weightedRandom(pool, nowMillis, weights, -1);
+        final int b = LoadBalancer.weightedRandom(pool, nowMillis, weights, a);
+        final double la = pool.inflight(a) / share(pool, a, nowMillis, weights);
+        final double lb = pool.inflight(b) / share(pool, b, nowMillis, weights);
         return lb < la ? b : a;
+    }
+
+    private static double share(Pool pool, int i, long nowMillis, boolean weights) {
+        return weights ? pool.warmup(i, nowMillis) * pool.weight(i) : pool.warmup(i, nowMillis);
     }
 
     @Override
@@ -133,6 +153,8 @@ final class LeastRequest implements LoadBalancer {
 }
 
 final class RoundRobin implements LoadBalancer {
+    /** The golden ratio's fractional part: k * PHI mod 1 spreads evenly over [0, 1) for any prefix. */
+    private static final double PHI = 0.6180339887498949;
     private final AtomicInteger next = new AtomicInteger();
 
     @Override
@@ -142,9 +164,17 @@ final class RoundRobin implements LoadBalancer {
             return 0;
         }
         if (pool.warming(nowMillis)) {
-            return LoadBalancer.weightedRandom(pool, nowMillis, false, -1);
+            return LoadBalancer.weightedRandom(pool, nowMillis, !pool.equalWeights(), -1);
         }
-        return (next.getAndIncrement() & Integer.MAX_VALUE) % n;
+        final int k = next.getAndIncrement() & Integer.MAX_VALUE;
+        if (!pool.equalWeights()) {
+            // Weighted "turns": the k-th point of the golden-ratio sequence on the cumulative
+            // weights. Lock-free like the plain turn, shares exact to within a few requests, and
+            // a light endpoint's picks are spread out rather than bunched.
+            final double u = k * PHI % 1.0;
+            return LoadBalancer.weightedAt(pool, nowMillis, true, -1, u);
+        }
+        return k % n;
     }
 
     @Override

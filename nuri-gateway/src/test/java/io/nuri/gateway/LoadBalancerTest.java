@@ -148,4 +148,74 @@ class LoadBalancerTest extends GatewayTestSupport {
         assertThat(idleShare).isEqualTo(50);
         CompletableFuture.allOf(held).join();
     }
+
+    /** The canary weight the endpoint registry gives: share * stable * K / (100 - share). */
+    static int canaryWeight(int sharePercent, int stable, int k) {
+        return (int) Math.round((double) sharePercent * stable * k / (100 - sharePercent));
+    }
+
+    @Test
+    void aTenPercentWeightGetsAboutTenPercentUnderEveryBalancer() {
+        for (LoadBalancer lb : new LoadBalancer[] {LoadBalancer.leastRequest(), LoadBalancer.roundRobin(),
+                LoadBalancer.weighted()}) {
+            for (int stable : new int[] {1, 3, 9}) {
+                final int[] weights = new int[stable + 1];
+                java.util.Arrays.fill(weights, 100);
+                weights[stable] = canaryWeight(10, stable, 100);
+                final double[] warm = new double[stable + 1];
+                java.util.Arrays.fill(warm, 1);
+                final FakePool pool = new FakePool(new int[stable + 1], weights, warm);
+                final int canary = counts(lb, pool, 2000)[stable];
+                assertThat(canary).as(lb + " with " + stable + " stable endpoints").isBetween(100, 300);
+            }
+        }
+    }
+
+    @Test
+    void roundRobinWithUnequalWeightsIsNearlyExactAndSpreadsTheLightEndpointOut() {
+        final FakePool pool = new FakePool(new int[4], new int[] {100, 100, 100, 33}, new double[] {1, 1, 1, 1});
+        final LoadBalancer lb = LoadBalancer.roundRobin();
+        int canary = 0;
+        int longestRun = 0;
+        int run = 0;
+        for (int i = 0; i < 2000; i++) {
+            if (lb.select(pool, 0) == 3) {
+                canary++;
+                longestRun = Math.max(longestRun, ++run);
+            } else {
+                run = 0;
+            }
+        }
+        assertThat(canary).isBetween(190, 210); // 33 / 333 of 2000 = 198
+        assertThat(longestRun).isEqualTo(1);
+    }
+
+    @Test
+    void aTenPercentWeightGetsAboutTenPercentThroughTheGatewayUnderConcurrentLoad() {
+        final Backend[] stable = {backend("s1"), backend("s2"), backend("s3")};
+        final Backend canary = backend("canary");
+        final Gateway gw = gateway();
+        final WebClient c = client(gw);
+        for (Traffic.LoadBalancer kind : Traffic.LoadBalancer.values()) {
+            gw.update(table(app("web", traffic(kind), stable[0].endpoint("web"), stable[1].endpoint("web"),
+                    stable[2].endpoint("web"), canary.endpoint("web", Instant.EPOCH, canaryWeight(10, 3, 100)))));
+            final int before = canary.hits.get();
+            final int total = 2000;
+            final int concurrency = 16;
+            final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            final CompletableFuture<?>[] lanes = new CompletableFuture<?>[concurrency];
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int l = 0; l < concurrency; l++) {
+                    lanes[l] = CompletableFuture.runAsync(() -> {
+                        while (sent.getAndIncrement() < total) {
+                            assertThat(c.get("/slow?ms=1").aggregate().join().status().code()).isEqualTo(200);
+                        }
+                    }, pool);
+                }
+                CompletableFuture.allOf(lanes).join();
+            }
+            final int share = canary.hits.get() - before;
+            assertThat(share).as(kind + ": canary requests of " + total).isBetween(100, 300);
+        }
+    }
 }

@@ -10,6 +10,7 @@ import io.nuri.control.AppService;
 import io.nuri.control.ArtifactStore;
 import io.nuri.control.ControllerSettings;
 import io.nuri.control.EndpointRegistry;
+import io.nuri.control.CanaryMetrics;
 import io.nuri.control.InflightSource;
 import io.nuri.gateway.Gateway;
 import io.nuri.gateway.GatewayBuilder;
@@ -77,10 +78,13 @@ public final class NuriServer implements AutoCloseable {
             Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
             Prober prober = push(stopOrder, Runtimes.prober());
             EndpointRegistry registry = push(stopOrder, new EndpointRegistry(store));
-            Gateway gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder) : null;
+            CanaryRecorder canaries = new CanaryRecorder(clock);
+            Gateway gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder, canaries) : null;
             InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
+            CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
             ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
-            AppController controller = new AppController(store, driver, prober, dataDir, cs, clock, inflight);
+            AppController controller = new AppController(store, driver, prober, dataDir, cs, clock, inflight,
+                    canaryMetrics);
             registry.start();
             if (gateway != null) {
                 push(stopOrder, gateway);
@@ -114,8 +118,10 @@ public final class NuriServer implements AutoCloseable {
         }
     }
 
-    private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder) {
-        GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()));
+    private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
+            CanaryRecorder canaries) {
+        GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
+                .requestListener(canaries);
         ServerSettings.GatewayTls tls = settings.gatewayTls();
         if (tls != null) {
             TlsOptions.Builder options = TlsOptions.builder().httpsPort(tls.httpsPort()).bindHost(settings.gatewayHost())

@@ -28,10 +28,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * /hang          stops answering /health (the request hangs)
  * /fail?rate=R   answers 500 with probability R (0..1), else 200
  * </pre>
+ *
+ * <p>{@code FAIL_RATE} (0..1, default 0) makes {@code /} answer 500 with that probability: a
+ * "bad build" for canary tests and demos.
  */
 public final class SampleApp {
     private final String instanceId = env("NURI_INSTANCE_ID", "local");
     private final String version = env("APP_VERSION", "v1");
+    private final double failRate = Double.parseDouble(env("FAIL_RATE", "0"));
     private final AtomicBoolean hung = new AtomicBoolean();
     private final AtomicLong served = new AtomicLong();
 
@@ -63,6 +67,10 @@ public final class SampleApp {
     private void root(HttpExchange ex) throws IOException {
         if (!ex.getRequestURI().getPath().equals("/")) {
             reply(ex, 404, "not found: " + ex.getRequestURI().getPath());
+            return;
+        }
+        if (failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate) {
+            reply(ex, 500, "sample-app instance=" + instanceId + " version=" + version + " failed (FAIL_RATE " + failRate + ")");
             return;
         }
         reply(ex, 200, "sample-app instance=" + instanceId + " version=" + version);
