@@ -29,6 +29,7 @@
 # Environment: ROUNDS (3), DURATION (10s), WARMUP (10s), CONNS ("50 200"), WRK_THREADS (1),
 #   GATEWAY_THREADS (1, used when the server has a gateway thread option), GATEWAY_OPTS (extra
 #   words for `nuri server`), NGINX_KEEPALIVE (64: idle upstream connections nginx keeps),
+#   WARMUP_MAX (6: warm-ups per target are repeated until two agree within 10%, at most this many),
 #   CALM_BUSY (25) / CALM_WAIT (15): before each measured run wait up to CALM_WAIT s for the
 #   machine to be at most CALM_BUSY % busy (0 = do not wait), NURI_JAVA_OPTS (passed to the
 #   launcher), KEEP_TMP=1.
@@ -49,6 +50,7 @@ WRK_THREADS=${WRK_THREADS:-1}
 GATEWAY_THREADS=${GATEWAY_THREADS:-1}
 GATEWAY_OPTS=${GATEWAY_OPTS:-}
 NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-64}
+WARMUP_MAX=${WARMUP_MAX:-6}
 CALM_BUSY=${CALM_BUSY:-25}
 CALM_WAIT=${CALM_WAIT:-15}
 KEEP_TMP=${KEEP_TMP:-0}
@@ -57,7 +59,7 @@ BACKEND_MODE=
 UPDATE_DOCS=1
 BUILD=1
 
-usage() { sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 log() { printf '[load %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -222,6 +224,7 @@ http {
     server {
         listen 127.0.0.1:$PORT;
         location / { return 200 "ok\n"; }
+        location = /_stub { stub_status; }
     }
 }'
 
@@ -250,7 +253,8 @@ GATEWAY_PORT=
 GATEWAY_THREAD_NOTE=
 NURI_HELP=
 
-nuri_cli() { NURI_SKIP_BUILD=1 "$NURI" --data-dir "$NURI_DATA" "$@"; }
+# CLI calls: never rebuild mid-run, and NURI_JAVA_OPTS is meant for the server, not for them.
+nuri_cli() { NURI_JAVA_OPTS='' NURI_SKIP_BUILD=1 "$NURI" --data-dir "$NURI_DATA" "$@"; }
 
 prepare_nuri() {
   local out
@@ -415,7 +419,8 @@ EOF
 }
 
 # --- the measured runs ---------------------------------------------------------------------------
-declare -A URL
+declare -A URL WARMUPS
+WARM_RPS=0
 TARGETS=()
 
 proxy_pids() {  # the processes doing a target's proxying (for the CPU column)
@@ -427,7 +432,7 @@ proxy_pids() {  # the processes doing a target's proxying (for the CPU column)
   esac
 }
 
-# round target conns rps p50_us p99_us errors proxy% backend% wrk% other% p90_us p999_us max_us busy% busy%-before irq%
+# round target conns rps p50_us p99_us errors proxy% backend% wrk% other% p90_us p999_us max_us busy% busy%-before irq% backend-conns-opened
 RECORDS=$TMP/records.tsv
 : >"$RECORDS"
 
@@ -445,6 +450,10 @@ CHILD_SECS=0
 child_secs() {  # CHILD_SECS = CPU seconds of the harness's reaped children so far (bash `times`, 2nd
   times >"$TMP/times"  # line); not in a $(...) subshell, which would see only its own children
   CHILD_SECS=$(sed -n 2p "$TMP/times" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); s += a[1] * 60 + a[2] } printf "%.3f", s }')
+}
+
+stub_accepts() {  # connections the backend has accepted so far (nginx stub_status), or NA
+  curl -fsS --max-time 2 "http://127.0.0.1:$BACKEND_PORT/_stub" 2>/dev/null | awk 'NR == 3 { print $1; f = 1 } END { if (!f) print "NA" }'
 }
 
 busy_pct() {  # machine busy % (all cores) over the next second
@@ -465,12 +474,13 @@ calm() {  # wait (at most CALM_WAIT s) until the machine is nearly idle between 
 pct() { awk -v t="$1" -v hz="$2" -v d="$3" 'BEGIN { printf "%.0f", 100 * t / hz / (d / 1e6) }'; }
 
 run_wrk() {  # run_wrk TARGET CONNS SECONDS ROUND(0 = warm-up)
-  local target=$1 conns=$2 secs=$3 round=$4 out pids bt0 bt1 pt0 pt1 m0 m1 w0 w1 res before=NA
+  local target=$1 conns=$2 secs=$3 round=$4 out pids bt0 bt1 pt0 pt1 m0 m1 w0 w1 a0 a1 res before=NA
   out=$TMP/wrk/$target-c$conns-r$round.txt
   mkdir -p "$TMP/wrk"
   read -ra pids <<<"$(proxy_pids "$target" | tr '\n' ' ')"
   ((round == 0 || CALM_WAIT == 0)) || before=$(calm)
   child_secs; w0=$CHILD_SECS
+  a0=$(stub_accepts)
   pt0=$(ticks_of "${pids[@]}"); bt0=$(ticks_of "${BACKEND_PIDS[@]}"); m0=$(machine_ticks)
   wrk -t"$WRK_THREADS" -c"$conns" -d"${secs}s" --timeout 5s --latency -s "$HERE/report.lua" "${URL[$target]}" >"$out" 2>&1 &
   CUR_WRK=$!
@@ -478,13 +488,16 @@ run_wrk() {  # run_wrk TARGET CONNS SECONDS ROUND(0 = warm-up)
   CUR_WRK=
   pt1=$(ticks_of "${pids[@]}"); bt1=$(ticks_of "${BACKEND_PIDS[@]}"); m1=$(machine_ticks)
   child_secs; w1=$CHILD_SECS
+  a1=$(stub_accepts)
   res=$(grep '^RESULT ' "$out") || { cat "$out" >&2; die "no RESULT line from wrk ($target)"; }
-  ((round > 0)) || { log "warm-up $target c$conns: $(awk '/Requests\/sec/ {print $2}' "$out") req/s"; return 0; }
+  ((round > 0)) || { WARM_RPS=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$out"); log "warm-up $target c$conns: $WARM_RPS req/s"; return 0; }
   local -A r
   local kv
   for kv in ${res#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
   local errors=$((r[connect] + r[read] + r[write] + r[status] + r[timeout]))
-  local d=${r[duration_us]} rps pcpu bcpu wcpu ocpu icpu busy
+  local d=${r[duration_us]} rps pcpu bcpu wcpu ocpu icpu busy opened=NA
+  # New connections the backend accepted during the run (the second status request counts itself).
+  [[ $a0 == NA || $a1 == NA ]] || opened=$((a1 - a0 - 1))
   rps=$(awk -v n="${r[requests]}" -v d="$d" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
   pcpu=NA; [[ $target == direct ]] || pcpu=$(pct $((pt1 - pt0)) "$CLK_TCK" "$d")
   bcpu=$(pct $((bt1 - bt0)) "$CLK_TCK" "$d")
@@ -495,10 +508,10 @@ run_wrk() {  # run_wrk TARGET CONNS SECONDS ROUND(0 = warm-up)
   # CPU used outside wrk, the proxy, the backend and interrupts (other tenants, kernel threads), in % of a core.
   ocpu=$(awk -v b=$((mb1 - mb0)) -v hz="$CLK_TCK" -v d="$d" -v p="$pcpu" -v q="$bcpu" -v w="$wcpu" -v i="$icpu" \
     'BEGIN { o = 100 * b / hz / (d / 1e6) - (p == "NA" ? 0 : p) - q - w - i; printf "%.0f", o < 0 ? 0 : o }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$conns" "$rps" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$conns" "$rps" \
     "${r[p50_us]}" "${r[p99_us]}" "$errors" "$pcpu" "$bcpu" "$wcpu" "$ocpu" "${r[p90_us]}" "${r[p999_us]}" "${r[max_us]}" \
-    "$busy" "$before" "$icpu" >>"$RECORDS"
-  log "round $round $target c$conns: $rps req/s, p50 ${r[p50_us]} us, p99 ${r[p99_us]} us, errors $errors; CPU % of a core: proxy $pcpu, backend $bcpu, wrk $wcpu, irq $icpu, other $ocpu (machine busy $busy%, $before% before)"
+    "$busy" "$before" "$icpu" "$opened" >>"$RECORDS"
+  log "round $round $target c$conns: $rps req/s, p50 ${r[p50_us]} us, p99 ${r[p99_us]} us, errors $errors; CPU % of a core: proxy $pcpu, backend $bcpu, wrk $wcpu, irq $icpu, other $ocpu (machine busy $busy%, $before% before); backend accepted $opened new connections"
 }
 
 # --- statistics and report -----------------------------------------------------------------------
@@ -518,7 +531,7 @@ summarize() {
   local t c k a b m
   for c in "${CONN_LIST[@]}"; do
     for t in "${TARGETS[@]}"; do
-      for k in rps:4 p50:5 p99:6 pcpu:8 bcpu:9 wcpu:10 ocpu:11 icpu:17; do
+      for k in rps:4 p50:5 p99:6 pcpu:8 bcpu:9 wcpu:10 ocpu:11 icpu:17 conn:18; do
         read -r m a b <<<"$(col "$t" "$c" "${k#*:}" | stats)"
         MED["$t,$c,${k%:*}"]=$m; MED["$t,$c,${k%:*}min"]=$a; MED["$t,$c,${k%:*}max"]=$b
       done
@@ -538,15 +551,15 @@ label_of() {
 
 table() {
   local t c rps p50 p99 pc
-  echo "| target | conns | req/s median (min-max) | x direct | x nginx | p50 ms median (min-max) | p99 ms median (min-max) | p99 x nginx | errors | CPU %: proxy | backend | wrk | irq | other |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| target | conns | req/s median (min-max) | x direct | x nginx | p50 ms median (min-max) | p99 ms median (min-max) | p99 x nginx | errors | CPU %: proxy | backend | wrk | irq | other | backend conns opened |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for c in "${CONN_LIST[@]}"; do
     for t in "${TARGETS[@]}"; do
       rps="$(kfmt "${MED[$t,$c,rps]}") ($(kfmt "${MED[$t,$c,rpsmin]}")-$(kfmt "${MED[$t,$c,rpsmax]}"))"
       p50="$(ms "${MED[$t,$c,p50]}") ($(ms "${MED[$t,$c,p50min]}")-$(ms "${MED[$t,$c,p50max]}"))"
       p99="$(ms "${MED[$t,$c,p99]}") ($(ms "${MED[$t,$c,p99min]}")-$(ms "${MED[$t,$c,p99max]}"))"
       pc=${MED[$t,$c,pcpu]}; [[ $t == direct ]] && pc="-"
-      echo "| $(label_of "$t") | $c | $rps | $(ratio "${MED[$t,$c,rps]}" "${MED[direct,$c,rps]}") | $(ratio "${MED[$t,$c,rps]}" "${MED[nginx,$c,rps]}") | $p50 | $p99 | $(ratio "${MED[$t,$c,p99]}" "${MED[nginx,$c,p99]}") | ${MED[$t,$c,err]} | $pc | ${MED[$t,$c,bcpu]} | ${MED[$t,$c,wcpu]} | ${MED[$t,$c,icpu]} | ${MED[$t,$c,ocpu]} |"
+      echo "| $(label_of "$t") | $c | $rps | $(ratio "${MED[$t,$c,rps]}" "${MED[direct,$c,rps]}") | $(ratio "${MED[$t,$c,rps]}" "${MED[nginx,$c,rps]}") | $p50 | $p99 | $(ratio "${MED[$t,$c,p99]}" "${MED[nginx,$c,p99]}") | ${MED[$t,$c,err]} | $pc | ${MED[$t,$c,bcpu]} | ${MED[$t,$c,wcpu]} | ${MED[$t,$c,icpu]} | ${MED[$t,$c,ocpu]} | ${MED[$t,$c,conn]} |"
     done
   done
 }
@@ -609,7 +622,8 @@ nuri_threads_report() {  # per-thread CPU of the JVM, summed over the measured N
 }
 
 write_section() {  # the whole "Gateway load" section on stdout
-  local backend_note loadavg=$1 loadavg_after=$2 results_rel=$3
+  local backend_note loadavg=$1 loadavg_after=$2 results_rel=$3 max_conns=0 c
+  for c in "${CONN_LIST[@]}"; do if ((c > max_conns)); then max_conns=$c; fi; done
   if [[ $BACKEND_MODE == nuri ]]; then
     backend_note="run as a Nuri app (\`command\` app, 1 replica, a wrapper writes the nginx config for \`\$PORT\` and execs nginx in the foreground); its port read from \`nuri get instances $APP -o json\`; every target reaches this same process"
   else
@@ -621,13 +635,16 @@ write_section() {  # the whole "Gateway load" section on stdout
   printf '%s\n' "nginx \`return 200 \"ok\\n\"\` with 1 worker and access log off, $backend_note."
   echo "Targets: direct; $( ((SKIP_NURI)) || echo "Nuri's gateway (\`nuri server --gateway-port\`, $GATEWAY_THREAD_NOTE); ")nginx as reverse proxy"
   echo "(1 worker, upstream keepalive $NGINX_KEEPALIVE, HTTP/1.1, \`Connection \"\"\`); HAProxy (nbthread 1, mode http, http-reuse always)."
-  echo "Load: \`wrk -t$WRK_THREADS -cC -d$DURATION --latency\` for C in ${CONN_LIST[*]}, after a ${WARMUP} warm-up per target; $ROUNDS rounds,"
+  echo "Load: \`wrk -t$WRK_THREADS -cC -d$DURATION --latency\` for C in ${CONN_LIST[*]}, after warm-up runs per target ($WARMUP each at"
+  echo "$max_conns connections, repeated until two agree within 10%, at most $WARMUP_MAX; req/s: $(for t in "${TARGETS[@]}"; do printf '%s %s; ' "$t" "${WARMUPS[$t]}"; done | sed 's/; $//')); $ROUNDS rounds,"
   echo "each round every connection count, each count every target in turn ($(printf '%s, ' "${TARGETS[@]}" | sed 's/, $//'))."
   echo "p50/p99 are wrk's latencies of the same saturating runs (closed loop: they include queueing)."
   echo "Before each measured run the harness waits (up to ${CALM_WAIT}s) for the machine to be at most ${CALM_BUSY}% busy."
   echo "Figures: medians over rounds (min-max); ratios of medians. CPU %: of one core, from /proc, over the run;"
   echo "irq: interrupt and softirq time (loopback TCP is largely processed there; no process is charged for it);"
   echo "\"other\": the machine's remaining busy time, not spent in wrk, the proxy or the backend (other tenants)."
+  echo "Backend conns opened: new TCP connections the backend accepted during a run (nginx stub_status; a proxy that"
+  echo "reuses upstream connections opens few; with the backend run by Nuri its readiness probe adds about one a second)."
   echo
   echo "Run $DAY on $(nproc) cores, \`$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')\`, load average before $loadavg, after $loadavg_after."
   if ((SKIP_NURI)); then echo "Nuri's gateway not measured in this run (--skip-nuri)."; fi
@@ -696,9 +713,20 @@ main() {
   TARGETS+=(nginx haproxy)
 
   local t c r max_c=0
-  for c in "${CONN_LIST[@]}"; do ((c > max_c)) && max_c=$c; done
+  for c in "${CONN_LIST[@]}"; do if ((c > max_c)); then max_c=$c; fi; done
+  # Warm-up: repeated per target until two in a row agree within 10% (a JVM needs many requests
+  # before its JIT settles; nginx and HAProxy settle at once), at most WARMUP_MAX runs.
   if ((WARM_S > 0)); then
-    for t in "${TARGETS[@]}"; do run_wrk "$t" "$max_c" "$WARM_S" 0; done
+    local prev n
+    for t in "${TARGETS[@]}"; do
+      prev=0
+      for ((n = 1; n <= WARMUP_MAX; n++)); do
+        run_wrk "$t" "$max_c" "$WARM_S" 0
+        WARMUPS[$t]+="${WARMUPS[$t]:+, }$WARM_RPS"
+        if ((n > 1)) && awk -v a="$prev" -v b="$WARM_RPS" 'BEGIN { exit !(b > 0 && a / b > 0.9 && a / b < 1.1) }'; then break; fi
+        prev=$WARM_RPS
+      done
+    done
   fi
   for ((r = 1; r <= ROUNDS; r++)); do
     for c in "${CONN_LIST[@]}"; do
@@ -735,9 +763,9 @@ main() {
     echo
     echo "## Every run"
     echo
-    echo "| round | target | conns | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | CPU %: proxy | backend | wrk | irq | other | machine busy % | busy % before |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    awk -F'\t' '{ printf "| %s | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 / 1000, $12 / 1000, $6 / 1000, $13 / 1000, $14 / 1000, $7, $8, $9, $10, $17, $11, $15, $16 }' "$RECORDS"
+    echo "| round | target | conns | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | CPU %: proxy | backend | wrk | irq | other | machine busy % | busy % before | backend conns opened |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    awk -F'\t' '{ printf "| %s | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 / 1000, $12 / 1000, $6 / 1000, $13 / 1000, $14 / 1000, $7, $8, $9, $10, $17, $11, $15, $16, $18 }' "$RECORDS"
   } >"$results"
   cat "$section"
   if ((UPDATE_DOCS)); then update_docs "$section"; log "updated \"$SECTION\" in docs/benchmarks.md"; fi
