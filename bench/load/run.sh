@@ -590,6 +590,15 @@ reading() {
   echo "  Medians over all runs: wrk ${wc}%, proxy ${pc}% (a proxy near 100% is bound by its one worker/thread; well below"
   echo "  100% with the machine saturated means it is starved by wrk and the backend), other load outside the harness ${oc}%"
   echo "  (other tenants of the machine; large values make every figure lower and noisier)."
+  for c in "${CONN_LIST[@]}"; do
+    for t in "${TARGETS[@]}"; do
+      [[ $t == direct || ${MED[$t,$c,conn]} == NA ]] && continue
+      if awk -v n="${MED[$t,$c,conn]}" 'BEGIN { exit !(n > 1000) }'; then
+        echo "- $(label_of "$t") at $c connections: the backend accepted a median ${MED[$t,$c,conn]} new connections per run, so upstream"
+        echo "  connections are not reused$([[ $t == nginx ]] && echo " (more requests in flight than the $NGINX_KEEPALIVE idle connections \`keepalive\` keeps: the rest are closed after each request)")."
+      fi
+    done
+  done
   local errs; errs=$(awk -F'\t' '{ s += $7 } END { print s + 0 }' "$RECORDS")
   echo "- Errors (connect/read/write/timeout/non-2xx, all runs): $errs."
 }
