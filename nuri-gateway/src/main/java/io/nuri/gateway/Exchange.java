@@ -199,7 +199,10 @@ final class Exchange {
                 return HttpResponse.ofFailure(c); // the client went away
             }
             u.eject(gateway.nanoTime());
-            if (idempotent && (app.retryOn & AppState.RETRY_RESET) != 0 && canRetry() && app.budget.tryRetry()) {
+            // Reset or closed before any response byte (recover only sees failures before the
+            // headers): the instance never answered, e.g. it was killed. Retried whatever the
+            // method, as the gateway's contract says; a body is replayed only when it is bounded.
+            if (canRetry() && app.budget.tryRetry()) {
                 retried = true;
                 return attempt();
             }
