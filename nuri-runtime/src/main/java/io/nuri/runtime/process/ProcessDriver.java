@@ -382,16 +382,8 @@ public final class ProcessDriver implements Driver {
         throw new DriverException("cannot start " + program + ": not found on PATH");
     }
 
-    /** "No such file or directory" out of the JDK's "Cannot run program "x": error=2, No such file or directory". */
     static String launchError(IOException e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int open = m.lastIndexOf('(');
-        int close = m.lastIndexOf(')');
-        if (m.startsWith("Cannot run program") && open >= 0 && close > open) {
-            return m.substring(open + 1, close);
-        }
-        int comma = m.lastIndexOf(", ");
-        return m.startsWith("Cannot run program") && comma > 0 ? m.substring(comma + 2) : m;
+        return io.nuri.runtime.LaunchErrors.reason(e);
     }
 
     private static boolean isHeapFlag(String opt) {
