@@ -18,7 +18,14 @@ public final class GatewayBuilder {
     long maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES;
     int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
     long maxRetryBodyBytes = DEFAULT_MAX_RETRY_BODY_BYTES;
-    int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+    /**
+     * System property that sets the default event loop count (e.g. {@code -Dnuri.gateway.eventLoops=1}
+     * through NURI_JAVA_OPTS), for gateways embedded where no builder option reaches: on a small host
+     * shared with the instances it proxies, one loop per core leaves loops descheduled under load.
+     */
+    static final String EVENT_LOOPS_PROPERTY = "nuri.gateway.eventLoops";
+
+    int eventLoopThreads = defaultEventLoopThreads();
     long connectTimeoutMillis = 2000;
     long upstreamIdleTimeoutMillis = 60_000;
     Clock clock = Clock.systemUTC();
@@ -27,6 +34,11 @@ public final class GatewayBuilder {
     Consumer<RequestSample> requestListener;
 
     GatewayBuilder() {}
+
+    static int defaultEventLoopThreads() {
+        final Integer n = Integer.getInteger(EVENT_LOOPS_PROPERTY);
+        return n != null && n > 0 ? n : Runtime.getRuntime().availableProcessors();
+    }
 
     /** The plain HTTP listener (HTTP/1.1 and h2c). Default 127.0.0.1:8000; port 0 picks a free one. */
     public GatewayBuilder http(InetSocketAddress address) {
@@ -65,7 +77,10 @@ public final class GatewayBuilder {
         return this;
     }
 
-    /** Event loop threads shared by the listener and the upstream clients. Default: available cores. */
+    /**
+     * Event loop threads shared by the listener and the upstream clients. Default: the system
+     * property {@value #EVENT_LOOPS_PROPERTY} when set to a positive number, else available cores.
+     */
     public GatewayBuilder eventLoopThreads(int threads) {
         if (threads <= 0) {
             throw new IllegalArgumentException("eventLoopThreads: " + threads + " (expected: > 0)");
