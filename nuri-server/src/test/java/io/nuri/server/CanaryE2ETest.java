@@ -4,12 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nuri.api.codec.Json;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,8 +32,7 @@ class CanaryE2ETest {
     @BeforeAll
     static void start() throws Exception {
         server = ServerProcess.start(tmp.resolve("data"));
-        gateway = Json.MAPPER.readTree(Files.readString(tmp.resolve("data").resolve(NuriServer.SERVER_FILE)))
-                .get("gatewayUrl").asText();
+        gateway = server.gatewayUrl();
     }
 
     @AfterAll
@@ -72,11 +65,8 @@ class CanaryE2ETest {
                 """.formatted(ServerProcess.SAMPLE_JAR, version, failRate);
     }
 
-    static void apply(String yaml) throws Exception {
-        Path file = tmp.resolve("can.yaml");
-        Files.writeString(file, yaml);
-        ServerProcess.CliResult r = server.nuri("apply", "-f", file.toString());
-        assertThat(r.code()).as("apply %s", r).isZero();
+    static void apply(String yaml) {
+        server.apply(tmp.resolve("can.yaml"), yaml);
     }
 
     static JsonNode rollout() {
@@ -85,45 +75,32 @@ class CanaryE2ETest {
 
     /** Clients through the gateway, counting answers by version while {@link #counting}. */
     static final class Load implements AutoCloseable {
-        final AtomicBoolean running = new AtomicBoolean(true);
         final AtomicBoolean counting = new AtomicBoolean();
         final AtomicLong v1 = new AtomicLong();
         final AtomicLong v2Errors = new AtomicLong();
         final List<String> unexpected = new CopyOnWriteArrayList<>();
-        final List<Thread> threads;
+        final GatewayClients clients;
 
-        Load(int clients) {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            threads = java.util.stream.IntStream.range(0, clients).mapToObj(n -> Thread.ofVirtual().start(() -> {
-                while (running.get()) {
-                    try {
-                        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(gateway + "/"))
-                                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-                        boolean count = counting.get();
-                        if (r.statusCode() == 200 && r.body().contains("version=v1")) {
-                            if (count) {
-                                v1.incrementAndGet();
-                            }
-                        } else if (r.statusCode() == 500 && r.body().contains("version=v2")) {
-                            if (count) {
-                                v2Errors.incrementAndGet();
-                            }
-                        } else {
-                            unexpected.add(r.statusCode() + " " + r.body().trim());
-                        }
-                    } catch (Exception e) {
-                        unexpected.add(e.toString());
+        Load(int n) {
+            clients = new GatewayClients(gateway + "/", n, r -> {
+                boolean count = counting.get();
+                if (r.statusCode() == 200 && r.body().contains("version=v1")) {
+                    if (count) {
+                        v1.incrementAndGet();
                     }
+                } else if (r.statusCode() == 500 && r.body().contains("version=v2")) {
+                    if (count) {
+                        v2Errors.incrementAndGet();
+                    }
+                } else {
+                    unexpected.add(r.statusCode() + " " + r.body().trim());
                 }
-            })).toList();
+            }, e -> unexpected.add(e.toString()));
         }
 
         @Override
         public void close() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join(30_000);
-            }
+            clients.close();
         }
     }
 

@@ -87,6 +87,28 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** The in-process gateway's http:// URL, from server.json. */
+    String gatewayUrl() {
+        try {
+            return Json.MAPPER.readTree(Files.readString(dataDir.resolve(NuriServer.SERVER_FILE))).get("gatewayUrl").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code yaml} to {@code file} and applies it with the CLI; fails the test if refused. */
+    void apply(Path file, String yaml) {
+        try {
+            Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CliResult r = nuri("apply", "-f", file.toString());
+        if (r.code() != 0) {
+            throw new AssertionError("apply of " + file + " failed: " + r);
+        }
+    }
+
     String token() {
         try {
             return Files.readString(dataDir.resolve(AdminToken.FILE)).trim();

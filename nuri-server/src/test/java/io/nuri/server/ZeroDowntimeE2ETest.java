@@ -4,19 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nuri.api.codec.Json;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,8 +32,7 @@ class ZeroDowntimeE2ETest {
     @BeforeAll
     static void start() throws Exception {
         server = ServerProcess.start(tmp.resolve("data"));
-        gateway = Json.MAPPER.readTree(Files.readString(tmp.resolve("data").resolve(NuriServer.SERVER_FILE)))
-                .get("gatewayUrl").asText();
+        gateway = server.gatewayUrl();
     }
 
     @AfterAll
@@ -69,40 +61,27 @@ class ZeroDowntimeE2ETest {
                 """.formatted(ServerProcess.SAMPLE_JAR, extraJavaOpts, version, replicas);
     }
 
-    static void apply(String yaml) throws Exception {
-        Path file = tmp.resolve("zdt.yaml");
-        Files.writeString(file, yaml);
-        ServerProcess.CliResult r = server.nuri("apply", "-f", file.toString());
-        assertThat(r.code()).as("apply %s", r).isZero();
+    static void apply(String yaml) {
+        server.apply(tmp.resolve("zdt.yaml"), yaml);
     }
 
     /** Clients hammering the gateway; every outcome that is not a 200 from the app is recorded. */
     static final class Load implements AutoCloseable {
-        final AtomicBoolean running = new AtomicBoolean(true);
         final AtomicLong ok = new AtomicLong();
         final List<String> failures = new CopyOnWriteArrayList<>();
         final Map<String, AtomicLong> versions = new ConcurrentHashMap<>();
-        final List<Thread> threads;
+        final GatewayClients clients;
 
-        Load(int clients) {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            threads = java.util.stream.IntStream.range(0, clients).mapToObj(n -> Thread.ofVirtual().start(() -> {
-                while (running.get()) {
-                    try {
-                        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(gateway + "/"))
-                                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 200 && r.body().startsWith("sample-app")) {
-                            ok.incrementAndGet();
-                            String v = r.body().substring(r.body().indexOf("version=") + 8).trim();
-                            versions.computeIfAbsent(v, k -> new AtomicLong()).incrementAndGet();
-                        } else {
-                            failures.add(r.statusCode() + " " + r.body().trim());
-                        }
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                    }
+        Load(int n) {
+            clients = new GatewayClients(gateway + "/", n, r -> {
+                if (r.statusCode() == 200 && r.body().startsWith("sample-app")) {
+                    ok.incrementAndGet();
+                    String v = r.body().substring(r.body().indexOf("version=") + 8).trim();
+                    versions.computeIfAbsent(v, k -> new AtomicLong()).incrementAndGet();
+                } else {
+                    failures.add(r.statusCode() + " " + r.body().trim());
                 }
-            })).toList();
+            }, e -> failures.add(e.toString()));
         }
 
         void assertNoFailures(String phase) {
@@ -112,10 +91,7 @@ class ZeroDowntimeE2ETest {
 
         @Override
         public void close() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join(30_000);
-            }
+            clients.close();
         }
     }
 
