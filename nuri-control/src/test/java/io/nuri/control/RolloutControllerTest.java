@@ -55,7 +55,7 @@ class RolloutControllerTest extends ControllerTestSupport {
             sampling.set(false);
             sampler.join();
         }
-        assertThat(samples.get()).isGreaterThan(50);
+        assertThat(samples.get()).as("samples taken during the rollout").isGreaterThan(10);
         assertThat(most.get()).as("instances (not Terminating) never above replicas + maxSurge").isLessThanOrEqualTo(5);
         assertThat(fewestReady.get()).as("Ready never below replicas - maxUnavailable").isGreaterThanOrEqualTo(3);
         assertThat(ready("web")).hasSize(4).allSatisfy(i -> assertThat(i.revision()).isEqualTo(2));

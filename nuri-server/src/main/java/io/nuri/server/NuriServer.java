@@ -120,8 +120,13 @@ public final class NuriServer implements AutoCloseable {
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
             CanaryRecorder canaries) {
+        ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
-                .requestListener(canaries);
+                .requestListener(canaries)
+                .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
+        if (limits.eventLoops() > 0) {
+            builder.eventLoopThreads(limits.eventLoops());
+        }
         ServerSettings.GatewayTls tls = settings.gatewayTls();
         if (tls != null) {
             TlsOptions.Builder options = TlsOptions.builder().httpsPort(tls.httpsPort()).bindHost(settings.gatewayHost())

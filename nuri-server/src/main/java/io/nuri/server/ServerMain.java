@@ -53,6 +53,15 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--gateway-https-redirect", description = "Answer plain HTTP with a 308 redirect to HTTPS.")
     boolean gatewayHttpsRedirect;
 
+    @Option(names = "--gateway-max-body-mib", paramLabel = "MIB", description = "Request bodies larger than this get 413; 0 = no limit (default: 64; $NURI_GATEWAY_MAX_BODY_MIB).")
+    Integer gatewayMaxBodyMiB;
+
+    @Option(names = "--gateway-max-header-kib", paramLabel = "KIB", description = "Request headers larger than this get 431 (default: 16; $NURI_GATEWAY_MAX_HEADER_KIB).")
+    Integer gatewayMaxHeaderKiB;
+
+    @Option(names = "--gateway-event-loops", paramLabel = "N", description = "Gateway event-loop threads; 0 = one per core (default: 0; $NURI_GATEWAY_EVENT_LOOPS).")
+    Integer gatewayEventLoops;
+
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
     Integer stopGraceSeconds;
 
@@ -77,7 +86,8 @@ public final class ServerMain implements Callable<Integer> {
         ServerSettings settings;
         try {
             settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, gatewayHttpsPort,
-                    gatewayCerts, gatewaySelfSigned, gatewayHttpsRedirect, stopGraceSeconds,
+                    gatewayCerts, gatewaySelfSigned, gatewayHttpsRedirect, gatewayMaxBodyMiB, gatewayMaxHeaderKiB,
+                    gatewayEventLoops, stopGraceSeconds,
                     logLevel, apply), System.getenv());
         } catch (SettingsLoader.SettingsException e) {
             System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));

@@ -12,10 +12,11 @@ import java.util.List;
  * @param gatewayHost address the gateway binds; 127.0.0.1 unless told otherwise
  * @param gatewayPort the gateway's HTTP port; 0 = any free port, negative = no gateway
  * @param gatewayTls HTTPS on the gateway, or null for none
+ * @param gatewayLimits request size limits and event loops of the gateway
  * @param apply spec files to apply once the server is up (flag only)
  */
 public record ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
-        GatewayTls gatewayTls, Duration stopGrace, String logLevel, List<Path> apply) {
+        GatewayTls gatewayTls, GatewayLimits gatewayLimits, Duration stopGrace, String logLevel, List<Path> apply) {
     public static final String DEFAULT_API_HOST = "127.0.0.1";
     public static final int DEFAULT_API_PORT = 7070;
     /** The gateway is on by default; a negative port turns it off. */
@@ -25,6 +26,16 @@ public record ServerSettings(Path dataDir, String apiHost, int apiPort, String g
 
     public ServerSettings {
         apply = List.copyOf(apply);
+        gatewayLimits = gatewayLimits == null ? GatewayLimits.DEFAULTS : gatewayLimits;
+    }
+
+    /**
+     * @param maxBodyBytes larger request bodies get 413 (0 = no limit)
+     * @param maxHeaderBytes larger request headers get 431
+     * @param eventLoops gateway event-loop threads; 0 = one per core
+     */
+    public record GatewayLimits(long maxBodyBytes, int maxHeaderBytes, int eventLoops) {
+        public static final GatewayLimits DEFAULTS = new GatewayLimits(64L << 20, 16 << 10, 0);
     }
 
     public boolean gatewayEnabled() {

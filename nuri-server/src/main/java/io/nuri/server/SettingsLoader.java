@@ -28,6 +28,9 @@ import java.util.Set;
  *   - {host: portal.go.kr, cert: /etc/nuri/portal.crt, key: /etc/nuri/portal.key}
  * gatewaySelfSigned: false # generate one for localhost in <data-dir>/tls
  * gatewayHttpsRedirect: false
+ * gatewayMaxBodyMiB: 64     # 413 beyond; 0 = no limit
+ * gatewayMaxHeaderKiB: 16   # 431 beyond
+ * gatewayEventLoops: 0      # 0 = one per core
  * stopGraceSeconds: 10
  * logLevel: info
  * </pre>
@@ -36,17 +39,19 @@ final class SettingsLoader {
     /** Values given as flags; null when absent. */
     record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
             Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
+            Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
             Integer stopGraceSeconds, String logLevel, List<Path> apply) {
         /** The flags of tests and callers that do not care about TLS. */
         Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
                 Integer stopGraceSeconds, String logLevel, List<Path> apply) {
             this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, null, List.of(), false, false,
-                    stopGraceSeconds, logLevel, apply);
+                    null, null, null, stopGraceSeconds, logLevel, apply);
         }
     }
 
     static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort",
-            "gatewayHttpsPort", "gatewayCerts", "gatewaySelfSigned", "gatewayHttpsRedirect", "stopGraceSeconds", "logLevel");
+            "gatewayHttpsPort", "gatewayCerts", "gatewaySelfSigned", "gatewayHttpsRedirect", "gatewayMaxBodyMiB",
+            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel");
 
     private SettingsLoader() {}
 
@@ -70,6 +75,15 @@ final class SettingsLoader {
         int gatewayPort = intSetting("gateway port", flags.gatewayPort(), env.get("NURI_GATEWAY_PORT"), file,
                 "gatewayPort", ServerSettings.DEFAULT_GATEWAY_PORT, -1, 65535, errors);
         ServerSettings.GatewayTls tls = gatewayTls(flags, env, file, configFile, errors);
+        ServerSettings.GatewayLimits d = ServerSettings.GatewayLimits.DEFAULTS;
+        int maxBodyMiB = intSetting("gateway max body MiB", flags.maxBodyMiB(), env.get("NURI_GATEWAY_MAX_BODY_MIB"), file,
+                "gatewayMaxBodyMiB", (int) (d.maxBodyBytes() >> 20), 0, 1 << 20, errors);
+        int maxHeaderKiB = intSetting("gateway max header KiB", flags.maxHeaderKiB(), env.get("NURI_GATEWAY_MAX_HEADER_KIB"),
+                file, "gatewayMaxHeaderKiB", d.maxHeaderBytes() >> 10, 1, 1024, errors);
+        int eventLoops = intSetting("gateway event loops", flags.eventLoops(), env.get("NURI_GATEWAY_EVENT_LOOPS"), file,
+                "gatewayEventLoops", d.eventLoops(), 0, 256, errors);
+        ServerSettings.GatewayLimits limits = new ServerSettings.GatewayLimits((long) maxBodyMiB << 20, maxHeaderKiB << 10,
+                eventLoops);
         int grace = intSetting("stop grace seconds", flags.stopGraceSeconds(), env.get("NURI_STOP_GRACE_SECONDS"), file,
                 "stopGraceSeconds", (int) ServerSettings.DEFAULT_STOP_GRACE.toSeconds(), 0, 3600, errors);
         String logLevel = firstNonNull(flags.logLevel(), env.get("NURI_LOG_LEVEL"), text(file, "logLevel"),
@@ -80,7 +94,7 @@ final class SettingsLoader {
         if (!errors.isEmpty()) {
             throw new SettingsException(String.join("\n", errors));
         }
-        return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, tls, Duration.ofSeconds(grace), logLevel,
+        return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, tls, limits, Duration.ofSeconds(grace), logLevel,
                 flags.apply() == null ? List.of() : flags.apply());
     }
 

@@ -44,7 +44,7 @@ class ApiPropertyTest {
     @BeforeAll
     static void start() throws Exception {
         dataDir = Files.createTempDirectory("nuri-prop");
-        server = NuriServer.start(new ServerSettings(dataDir, "127.0.0.1", 0, "127.0.0.1", 0, null, Duration.ofSeconds(2), "warn", List.of()));
+        server = NuriServer.start(new ServerSettings(dataDir, "127.0.0.1", 0, "127.0.0.1", 0, null, null, Duration.ofSeconds(2), "warn", List.of()));
         token = Files.readString(dataDir.resolve(AdminToken.FILE)).trim();
         http = HttpClient.newHttpClient();
         // One app that exists, so mutations can also hit "configured" and scale paths.

@@ -20,11 +20,12 @@ class GatewayTlsE2ETest {
     Path tmp;
 
     @Test
-    void httpsWithASelfSignedCertificateReachesTheAppAndPlainHttpIsRedirected() throws Exception {
+    void httpsWithASelfSignedCertificateReachesTheAppPlainHttpIsRedirectedAndLimitsApply() throws Exception {
         Path spec = tmp.resolve("web.yaml");
         Files.writeString(spec, PlatformE2ETest.sampleApp("web", 1, "  routes: [{path: /}]\n"));
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--gateway-https-port", "0",
-                "--gateway-self-signed", "--gateway-https-redirect", "--apply", spec.toString())) {
+                "--gateway-self-signed", "--gateway-https-redirect", "--gateway-max-header-kib", "1",
+                "--apply", spec.toString())) {
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 1);
             JsonNode info = Json.MAPPER.readTree(Files.readString(tmp.resolve("data").resolve(NuriServer.SERVER_FILE)));
             String https = info.get("gatewayHttpsUrl").asText();
@@ -41,6 +42,14 @@ class GatewayTlsE2ETest {
                 AggregatedHttpResponse redirect = WebClient.of(http).get("/version?x=1").aggregate().join();
                 assertThat(redirect.status().code()).isEqualTo(308);
                 assertThat(redirect.headers().get("location")).isEqualTo(https + "/version?x=1");
+
+                // --gateway-max-header-kib reaches the gateway: a 2 KiB header is refused with 431
+                // (over HTTP/1.1: an HTTP/2 client already refuses to send it, seeing the limit in SETTINGS).
+                AggregatedHttpResponse tooBig = WebClient.of(http.replace("http://", "h1c://"))
+                        .execute(com.linecorp.armeria.common.RequestHeaders.builder(
+                                com.linecorp.armeria.common.HttpMethod.GET, "/version").add("x-big", "a".repeat(2048)).build())
+                        .aggregate().join();
+                assertThat(tooBig.status().code()).isEqualTo(431);
             }
         }
     }

@@ -60,6 +60,22 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void gatewayLimitsComeFromTheConfigFileAndFlagsWin() throws Exception {
+        assertThat(SettingsLoader.load(flags(null), Map.of()).gatewayLimits())
+                .isEqualTo(ServerSettings.GatewayLimits.DEFAULTS);
+        Files.writeString(dir.resolve("config.yaml"), "gatewayMaxBodyMiB: 8\ngatewayMaxHeaderKiB: 32\ngatewayEventLoops: 1\n");
+        ServerSettings.GatewayLimits limits = SettingsLoader.load(flags(null), Map.of()).gatewayLimits();
+        assertThat(limits).isEqualTo(new ServerSettings.GatewayLimits(8L << 20, 32 << 10, 1));
+        SettingsLoader.Flags withFlag = new SettingsLoader.Flags(dir, null, null, null, null, null, null, List.of(), false,
+                false, 2, null, 4, null, null, List.of());
+        assertThat(SettingsLoader.load(withFlag, Map.of()).gatewayLimits())
+                .isEqualTo(new ServerSettings.GatewayLimits(2L << 20, 32 << 10, 4));
+        Files.writeString(dir.resolve("config.yaml"), "gatewayEventLoops: -2\n");
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of()))
+                .hasMessageContaining("gateway event loops (config file): must be between 0 and 256, got -2");
+    }
+
+    @Test
     void theAdminTokenIsCreatedOnceWithMode0600() throws Exception {
         AdminToken first = AdminToken.loadOrCreate(dir);
         Path file = dir.resolve(AdminToken.FILE);
