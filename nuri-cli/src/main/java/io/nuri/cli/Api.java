@@ -1,5 +1,6 @@
 package io.nuri.cli;
 
+import io.nuri.api.client.ServerLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -24,10 +25,10 @@ final class Api {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
-    private final Target target;
+    private final ServerLocation target;
     private final HttpClient http;
 
-    Api(Target target) {
+    Api(ServerLocation target) {
         this.target = target;
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -38,7 +39,7 @@ final class Api {
         this.http = b.build();
     }
 
-    Target target() {
+    ServerLocation target() {
         return target;
     }
 

@@ -1,5 +1,6 @@
 package io.nuri.cli;
 
+import io.nuri.api.client.ServerLocation;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -45,7 +46,12 @@ final class Cli {
 
     Api api() {
         if (api == null) {
-            api = new Api(Target.resolve(server, token, dataDir, env));
+            try {
+                api = new Api(ServerLocation.resolve(server, token, dataDir, env));
+            } catch (ServerLocation.LocateException e) {
+                throw new CliException(e.kind() == ServerLocation.LocateException.Kind.NO_SERVER
+                        ? CliException.UNREACHABLE : CliException.UNAUTHORIZED, e.getMessage());
+            }
         }
         return api;
     }

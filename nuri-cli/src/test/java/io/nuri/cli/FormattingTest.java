@@ -62,7 +62,7 @@ class FormattingTest {
 
     @Test
     void targetNeverPrintsTheToken() {
-        assertThat(new Target("http://127.0.0.1:7070", "abc", java.nio.file.Path.of("/d")).toString()).doesNotContain("abc");
+        assertThat(new io.nuri.api.client.ServerLocation("http://127.0.0.1:7070", "abc", java.nio.file.Path.of("/d")).toString()).doesNotContain("abc");
     }
 
     @Test

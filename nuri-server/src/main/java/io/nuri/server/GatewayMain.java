@@ -1,6 +1,7 @@
 package io.nuri.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nuri.api.client.ServerLocation;
 import io.nuri.api.codec.Json;
 import io.nuri.api.model.RoutingTable;
 import io.nuri.gateway.Gateway;
@@ -9,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,18 +51,17 @@ public final class GatewayMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = dataDir != null ? dataDir : System.getenv("NURI_HOME") != null ? Path.of(System.getenv("NURI_HOME"))
-                : Path.of(System.getProperty("user.home"), ".nuri");
-        String url = server != null ? server : System.getenv("NURI_SERVER");
-        if (url == null && Files.exists(dir.resolve(NuriServer.SERVER_FILE))) {
-            url = Json.MAPPER.readTree(Files.readString(dir.resolve(NuriServer.SERVER_FILE))).get("url").asText();
+        ServerLocation location;
+        try {
+            location = ServerLocation.resolve(server, token, dataDir == null ? null : dataDir.toString(), System.getenv());
+        } catch (ServerLocation.LocateException e) {
+            System.err.println("nuri gateway: " + e.getMessage());
+            return 2;
         }
-        String bearer = token != null ? token : System.getenv("NURI_TOKEN");
-        if (bearer == null && Files.exists(dir.resolve(AdminToken.FILE))) {
-            bearer = Files.readString(dir.resolve(AdminToken.FILE)).trim();
-        }
-        if (url == null || bearer == null) {
-            System.err.println("nuri gateway: no server found: give --server and --token, or --data-dir of a running server");
+        String url = location.url();
+        String bearer = location.token();
+        if (bearer == null) {
+            System.err.println("nuri gateway: no token: give --token, set NURI_TOKEN, or use the --data-dir of a running server");
             return 2;
         }
         Gateway gateway = Gateway.builder().http(new InetSocketAddress(host, port)).build();

@@ -174,35 +174,31 @@ public final class NuriServer implements AutoCloseable {
         return api.activeLocalPort();
     }
 
-    public String apiUrl() {
-        String host = settings.apiHost().contains(":") ? "[" + settings.apiHost() + "]" : settings.apiHost();
-        if (host.equals("0.0.0.0")) {
-            host = "127.0.0.1";
-        }
-        return "http://" + host + ":" + apiPort();
-    }
 
     public AppService apps() {
         return appService;
     }
 
+    public String apiUrl() {
+        return url("http", settings.apiHost(), apiPort());
+    }
+
     /** http://host:port of the in-process gateway, when it runs. */
     public java.util.Optional<String> gatewayUrl() {
-        if (gateway == null) {
-            return java.util.Optional.empty();
-        }
-        String host = settings.gatewayHost().equals("0.0.0.0") ? "127.0.0.1" : settings.gatewayHost();
-        return java.util.Optional.of("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + gateway.port());
+        return gateway == null ? java.util.Optional.empty()
+                : java.util.Optional.of(url("http", settings.gatewayHost(), gateway.port()));
     }
 
     /** https://host:port of the gateway when it serves TLS. */
     public java.util.Optional<String> gatewayHttpsUrl() {
-        if (gateway == null || gateway.httpsPort().isEmpty()) {
-            return java.util.Optional.empty();
-        }
-        String host = settings.gatewayHost().equals("0.0.0.0") ? "127.0.0.1" : settings.gatewayHost();
-        return java.util.Optional.of("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-                + gateway.httpsPort().getAsInt());
+        return gateway == null || gateway.httpsPort().isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(url("https", settings.gatewayHost(), gateway.httpsPort().getAsInt()));
+    }
+
+    /** A URL clients can use: a wildcard bind address is reached on loopback; IPv6 in brackets. */
+    private static String url(String scheme, String bindHost, int port) {
+        String host = bindHost.equals("0.0.0.0") ? "127.0.0.1" : bindHost.equals("::") ? "::1" : bindHost;
+        return scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /** Records where clients find the API: {@code server.json}, written atomically. */

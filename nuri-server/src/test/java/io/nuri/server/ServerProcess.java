@@ -80,17 +80,17 @@ final class ServerProcess implements AutoCloseable {
     }
 
     String url() {
-        try {
-            return Json.MAPPER.readTree(Files.readString(dataDir.resolve(NuriServer.SERVER_FILE))).get("url").asText();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return serverInfo("url");
     }
 
     /** The in-process gateway's http:// URL, from server.json. */
     String gatewayUrl() {
+        return serverInfo("gatewayUrl");
+    }
+
+    private String serverInfo(String field) {
         try {
-            return Json.MAPPER.readTree(Files.readString(dataDir.resolve(NuriServer.SERVER_FILE))).get("gatewayUrl").asText();
+            return Json.MAPPER.readTree(Files.readString(dataDir.resolve(NuriServer.SERVER_FILE))).get(field).asText();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
