@@ -110,7 +110,6 @@ public final class NuriServer implements AutoCloseable {
             push(stopOrder, () -> api.stop().join());
             api.start().join();
             NuriServer server = new NuriServer(settings, stopOrder, appService, api, gateway);
-            server.writeServerFile();
             return server;
         } catch (Exception | Error e) {
             stopAll(stopOrder);
@@ -201,8 +200,12 @@ public final class NuriServer implements AutoCloseable {
         return scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** Records where clients find the API: {@code server.json}, written atomically. */
-    private void writeServerFile() throws IOException {
+    /**
+     * Records where clients find the API: {@code server.json}, written atomically. The caller
+     * announces once the server is ready for its users, initial applies included, so a script
+     * that waits for the file never sees a platform without its apps.
+     */
+    public void announce() throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("url", apiUrl());
         gatewayUrl().ifPresent(url -> info.put("gatewayUrl", url));

@@ -120,6 +120,7 @@ public final class ServerMain implements Callable<Integer> {
         server.gatewayHttpsUrl().ifPresent(url -> System.out.println("  HTTPS:  " + url));
         System.out.println("  Data:   " + settings.dataDir());
         applyAtStart(server, settings.apply());
+        server.announce();
         System.out.println("  Try:    NURI_HOME=" + settings.dataDir() + " ./nuri get instances   (Ctrl-C stops Nuri and its instances)");
         System.out.flush();
         stopped.await();

@@ -148,9 +148,6 @@ final class ServerProcess implements AutoCloseable {
     /** {@code get instances APP -o json}; remembers every pid seen so close() can clean up. */
     List<JsonNode> instances(String app) {
         CliResult r = nuri("get", "instances", app, "-o", "json");
-        if (r.code() == 1 && r.err().contains("not found")) {
-            return List.of(); // not applied yet (--apply runs once the API is up) or already deleted
-        }
         if (r.code() != 0) {
             throw new AssertionError("get instances failed: " + r);
         }
