@@ -116,9 +116,13 @@ public final class GatewayBuilder {
         return this;
     }
 
-    /** Called once per completed request on an event loop; must be quick and must not block. */
+    /**
+     * Called once per completed request on an event loop; must be quick and must not block.
+     * Repeatable: listeners are called in the order they were added.
+     */
     public GatewayBuilder requestListener(Consumer<RequestSample> listener) {
-        this.requestListener = requireNonNull(listener, "listener");
+        requireNonNull(listener, "listener");
+        this.requestListener = requestListener == null ? listener : requestListener.andThen(listener);
         return this;
     }
 

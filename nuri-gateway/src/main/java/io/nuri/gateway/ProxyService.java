@@ -127,7 +127,9 @@ final class ProxyService implements HttpService {
             listener.accept(new RequestSample(app == null ? null : app.namespace, app == null ? null : app.app,
                     u == null ? null : u.instanceId, u == null ? 0 : u.endpoint.revision(),
                     ctx.method().name(), ctx.path(), status, log.requestStartTimeNanos(),
-                    log.totalDurationNanos(), clientIp(ctx), ex != null && ex.retried()));
+                    log.totalDurationNanos(), clientIp(ctx), ex != null && ex.retried(),
+                    ex == null ? null : ex.route.prefix, log.responseLength(), log.requestHeaders(),
+                    null, null, null));
         } catch (RuntimeException e) {
             Gateway.LOG.warn("request listener failed", e);
         }

@@ -13,6 +13,14 @@ package io.nuri.gateway;
  * @param durationNanos until the response completed
  * @param clientAddress the connected peer's address (not X-Forwarded-For)
  * @param retried whether more than one attempt was made
+ * @param routePrefix the matched route's path prefix ("/" or "/a/b"); null when no route matched
+ * @param responseBytes response body bytes sent to the client
+ * @param requestHeaders the client's request headers as received (for user keys, trace context)
+ * @param traceId W3C trace id (32 hex) of the exchange; null while the gateway does not trace
+ * @param spanId the gateway's span id (16 hex) for this exchange; null while not tracing
+ * @param parentSpanId the caller's span id from an incoming traceparent; null when none
  */
 public record RequestSample(String namespace, String app, String instanceId, int revision, String method,
-        String path, int status, long startNanos, long durationNanos, String clientAddress, boolean retried) {}
+        String path, int status, long startNanos, long durationNanos, String clientAddress, boolean retried,
+        String routePrefix, long responseBytes, com.linecorp.armeria.common.RequestHeaders requestHeaders,
+        String traceId, String spanId, String parentSpanId) {}

@@ -6,9 +6,12 @@ import io.nuri.control.AppService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -71,10 +74,17 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = {"--apply", "-f"}, paramLabel = "FILE", description = "Spec file or folder to apply once the server is up (repeatable).")
     List<Path> apply = new ArrayList<>();
 
+    /**
+     * Server-side commands besides {@code server} itself: the launcher runs these on the server
+     * classpath and passes the word first. One line per command; the CLI never sees them.
+     */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = Map.of(
+            "gateway", GatewayMain::new);
+
     public static void main(String[] args) {
-        boolean gateway = args.length > 0 && args[0].equals("gateway");
-        int code = gateway
-                ? new CommandLine(new GatewayMain()).execute(java.util.Arrays.copyOfRange(args, 1, args.length))
+        Supplier<Object> sub = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        int code = sub != null
+                ? new CommandLine(sub.get()).execute(Arrays.copyOfRange(args, 1, args.length))
                 : new CommandLine(new ServerMain()).execute(args);
         if (code != 0) {
             System.exit(code);
