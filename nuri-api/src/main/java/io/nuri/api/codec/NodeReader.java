@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * int replicas = spec.integer("replicas", 1, between(0, 1000)); // "spec.replicas: must be between 0 and 1000, got -1"
  * </pre>
  */
-final class NodeReader {
+public final class NodeReader {
     private static final Pattern SIMPLE_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
     private static final int MAX_SHOWN_CHARS = 60;
 
@@ -60,7 +60,7 @@ final class NodeReader {
      *
      * @param path the path of the document itself, "" or {@code [doc N]}
      */
-    static NodeReader document(Problems problems, String path, JsonNode root, List<String> known) {
+    public static NodeReader document(Problems problems, String path, JsonNode root, List<String> known) {
         if (!root.isObject()) {
             problems.add(path, "must be a map (an App document), got " + describe(root));
             return null;
@@ -69,7 +69,7 @@ final class NodeReader {
     }
 
     /** This mapping's path, e.g. {@code spec.volumes[1]}. */
-    String path() {
+    public String path() {
         return path;
     }
 
@@ -78,7 +78,7 @@ final class NodeReader {
      * quoted ({@code metadata.labels["app.kubernetes.io/name"]}); in documents after the first the
      * document comes first ({@code [doc 2] spec.port}).
      */
-    String child(String field) {
+    public String child(String field) {
         boolean simple = SIMPLE_KEY.matcher(field).matches();
         String part = simple ? field : "[" + Json.write(field) + "]";
         if (path.isEmpty()) {
@@ -91,38 +91,38 @@ final class NodeReader {
     }
 
     /** Reports a problem with this mapping itself. */
-    void error(String message) {
+    public void error(String message) {
         problems.add(path, message);
     }
 
     /** Reports a problem with one field of this mapping. */
-    void error(String field, String message) {
+    public void error(String field, String message) {
         problems.add(child(field), message);
     }
 
     /** Reports a problem with one element of a list field: {@code spec.traffic.retries.on[2]}. */
-    void error(String field, int index, String message) {
+    public void error(String field, int index, String message) {
         problems.add(child(field) + "[" + index + "]", message);
     }
 
     /** How many problems the whole decode has found so far (to tell whether a field was fine). */
-    int problemCount() {
+    public int problemCount() {
         return problems.size();
     }
 
     /** True when the field is present and not null. */
-    boolean has(String field) {
+    public boolean has(String field) {
         return raw(field) != null;
     }
 
     /** The field's value as parsed, or null when absent or null. */
-    JsonNode raw(String field) {
+    public JsonNode raw(String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() || v.isMissingNode() ? null : v;
     }
 
     /** A string field; null when absent or not a string (reported). */
-    String string(String field) {
+    public String string(String field) {
         JsonNode v = raw(field);
         if (v == null) {
             return null;
@@ -135,7 +135,7 @@ final class NodeReader {
     }
 
     /** A string field that must be present. */
-    String requiredString(String field) {
+    public String requiredString(String field) {
         if (!has(field)) {
             error(field, "required");
             return null;
@@ -144,7 +144,7 @@ final class NodeReader {
     }
 
     /** A string or number field taken as text ("0.5", "256Mi"); null when absent or wrong. */
-    String scalarText(String field) {
+    public String scalarText(String field) {
         JsonNode v = raw(field);
         if (v == null) {
             return null;
@@ -162,7 +162,7 @@ final class NodeReader {
      * @param check returns null when the value is fine, else the rule ("must be >= 0"); the
      *     reader adds {@code , got <value>}
      */
-    int integer(String field, int dflt, IntFunction<String> check) {
+    public int integer(String field, int dflt, IntFunction<String> check) {
         JsonNode v = raw(field);
         if (v == null) {
             return dflt;
@@ -187,7 +187,7 @@ final class NodeReader {
     }
 
     /** A boolean field ({@code true}/{@code false}; YAML 1.1 also reads yes/no, on/off). */
-    boolean bool(String field, boolean dflt) {
+    public boolean bool(String field, boolean dflt) {
         JsonNode v = raw(field);
         if (v == null) {
             return dflt;
@@ -200,7 +200,7 @@ final class NodeReader {
     }
 
     /** A number field (integer or decimal, finite); see {@link #integer} for {@code check}. */
-    double number(String field, double dflt, DoubleFunction<String> check) {
+    public double number(String field, double dflt, DoubleFunction<String> check) {
         JsonNode v = raw(field);
         if (v == null) {
             return dflt;
@@ -225,7 +225,7 @@ final class NodeReader {
     /**
      * A nested mapping with its own known fields; null when absent or not a map (reported).
      */
-    NodeReader object(String field, List<String> known) {
+    public NodeReader object(String field, List<String> known) {
         JsonNode v = raw(field);
         if (v == null) {
             return null;
@@ -241,7 +241,7 @@ final class NodeReader {
      * Like {@link #object}, but an absent field reads as an empty mapping, so that its required
      * fields are reported ({@code metadata.name: required}). Null only when of the wrong type.
      */
-    NodeReader objectOrEmpty(String field, List<String> known) {
+    public NodeReader objectOrEmpty(String field, List<String> known) {
         if (!has(field)) {
             return new NodeReader(problems, child(field), false, JsonNodeFactory.instance.objectNode(), known);
         }
@@ -249,7 +249,7 @@ final class NodeReader {
     }
 
     /** The elements of a list of mappings; elements that are not maps are reported and left out. */
-    List<NodeReader> objects(String field, List<String> known) {
+    public List<NodeReader> objects(String field, List<String> known) {
         JsonNode v = raw(field);
         if (v == null) {
             return List.of();
@@ -272,7 +272,7 @@ final class NodeReader {
     }
 
     /** A list of strings; null when absent or wrong (reported). Elements must be strings. */
-    List<String> strings(String field) {
+    public List<String> strings(String field) {
         JsonNode v = raw(field);
         if (v == null) {
             return null;
@@ -300,7 +300,7 @@ final class NodeReader {
      * their text and null as ""; lists and maps as values are reported. Keys are checked with
      * {@code check(key, value)} (null when fine, else the message); the reported path names the key.
      */
-    Map<String, String> stringMap(String field, BiFunction<String, String, String> check) {
+    public Map<String, String> stringMap(String field, BiFunction<String, String, String> check) {
         NodeReader map = object(field, null);
         if (map == null) {
             return null;
@@ -328,7 +328,7 @@ final class NodeReader {
      * How a value is shown after "got": strings JSON-quoted (cut at 60 characters), numbers and
      * booleans as written, containers by kind.
      */
-    static String describe(JsonNode v) {
+    public static String describe(JsonNode v) {
         if (v == null || v.isNull() || v.isMissingNode()) {
             return "null";
         }
@@ -359,36 +359,36 @@ final class NodeReader {
 
     // ----- checks for integer() and number() -----
 
-    static IntFunction<String> atLeast(int min) {
+    public static IntFunction<String> atLeast(int min) {
         return n -> n >= min ? null : "must be >= " + min;
     }
 
-    static IntFunction<String> between(int min, int max) {
+    public static IntFunction<String> between(int min, int max) {
         return n -> n >= min && n <= max ? null : "must be between " + min + " and " + max;
     }
 
     /** Where every problem of one decode goes, in the order found. */
-    static final class Problems {
+    public static final class Problems {
         private final String file;
         private final List<SpecError> errors = new ArrayList<>();
 
-        Problems(String file) {
+        public Problems(String file) {
             this.file = file;
         }
 
-        void add(String path, String message) {
+        public void add(String path, String message) {
             errors.add(new SpecError(file, path, message));
         }
 
-        List<SpecError> errors() {
+        public List<SpecError> errors() {
             return errors;
         }
 
-        boolean isEmpty() {
+        public boolean isEmpty() {
             return errors.isEmpty();
         }
 
-        int size() {
+        public int size() {
             return errors.size();
         }
     }

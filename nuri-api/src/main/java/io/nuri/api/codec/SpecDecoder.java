@@ -210,6 +210,14 @@ public final class SpecDecoder {
     // ----- parsing: text -> trees -----
 
     /**
+     * The documents of a YAML or JSON text for decoders of other kinds (GlobalService, ...): the
+     * same syntax rules and error messages as Apps. Null entries stand for empty documents.
+     */
+    public static List<JsonNode> documents(Problems problems, String text) {
+        return parse(text == null ? "" : text, problems);
+    }
+
+    /**
      * Every document of the text in order (null entries for empty ones). A syntax error ends the
      * parse: it is reported with its line and column, and the documents before it are kept.
      */
@@ -885,11 +893,11 @@ public final class SpecDecoder {
     }
 
     /** "" for the first document, "[doc N]" for the others. */
-    private static String docPath(int docNumber) {
+    public static String docPath(int docNumber) {
         return docNumber <= 1 ? "" : "[doc " + docNumber + "]";
     }
 
-    private static String join(String docPath, String path) {
+    public static String join(String docPath, String path) {
         return docPath.isEmpty() ? path : docPath + " " + path;
     }
 
