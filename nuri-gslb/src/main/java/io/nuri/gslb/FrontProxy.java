@@ -24,13 +24,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The HTTP front end: each request goes to one site by the service's policy and, when that site
  * cannot take it, to the next one. A request the site never received (connection refused, no
- * route) is always moved on; one that may have reached it only when its method is idempotent, so
- * a POST is never done twice. The body is read once (bounded) so it can be sent again; the
+ * route) is always moved on; one that may have reached it, or that the site answered with
+ * 502/503/504 (a Nuri gateway's answer when the app has no ready instance), only when its method
+ * is idempotent, so a POST is never done twice. The body is read once (bounded) so it can be sent again; the
  * response streams back as it comes.
  */
 final class FrontProxy implements HttpService {
     private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
             HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
+
+    private static final Set<Integer> SITE_UNAVAILABLE = Set.of(502, 503, 504);
 
     private final Gslb gslb;
     private final ClientFactory factory;
@@ -67,6 +70,15 @@ final class FrontProxy implements HttpService {
                 .build(), req.content(), req.trailers());
         SplitHttpResponse split = client(site).execute(out).split();
         return split.headers().handle((headers, err) -> {
+            boolean last = index + 1 >= order.size();
+            if (err == null && !last && SITE_UNAVAILABLE.contains(headers.status().code())
+                    && IDEMPOTENT.contains(req.method())) {
+                // The site is up but cannot serve the app (no ready instance, shutting down): the
+                // next site can, and nothing was done here that a repeat could double.
+                split.body().abort();
+                service.countFailover();
+                return attempt(ctx, service, order, index + 1, req, forwardedFor);
+            }
             if (err == null) {
                 service.countHttp(site);
                 return CompletableFuture.completedFuture(HttpResponse.of(headers, split.body()));

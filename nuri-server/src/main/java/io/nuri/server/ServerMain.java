@@ -79,7 +79,9 @@ public final class ServerMain implements Callable<Integer> {
      * classpath and passes the word first. One line per command; the CLI never sees them.
      */
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = Map.of(
-            "gateway", GatewayMain::new);
+            "gateway", GatewayMain::new,
+            "gslb", GslbMain::new,
+            "demo", DemoMain::new);
 
     public static void main(String[] args) {
         Supplier<Object> sub = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
