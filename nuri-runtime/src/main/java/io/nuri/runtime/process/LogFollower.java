@@ -62,10 +62,13 @@ public final class LogFollower implements AutoCloseable {
                     read(firstRotated, offset, rotatedSize, out);
                 }
                 offset = 0;
+                // The rotation may have happened after we measured the live file: that size
+                // belongs to the old file. Measure the new one, or we would read up to a stale
+                // end now and re-read part of .1 at the next poll.
+                size = sizeOrZero(file);
             }
             if (size > offset) {
-                read(file, offset, size, out);
-                offset = size;
+                offset = read(file, offset, size, out);
             }
             lastBytes = bytesBefore(file, offset);
         } catch (IOException e) {
@@ -74,7 +77,8 @@ public final class LogFollower implements AutoCloseable {
         return out;
     }
 
-    private void read(Path f, long from, long to, List<String> out) throws IOException {
+    /** Reads complete lines of {@code f} between the offsets; returns where it stopped (EOF may come first). */
+    private long read(Path f, long from, long to, List<String> out) throws IOException {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
             ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
             long pos = from;
@@ -96,8 +100,10 @@ public final class LogFollower implements AutoCloseable {
                     }
                 }
             }
+            return pos;
         } catch (NoSuchFileException e) {
             // rotated away between size() and open(): the next poll sees it in .1
+            return from;
         }
     }
 
