@@ -84,7 +84,8 @@ public final class AppOperator implements AutoCloseable {
                 try {
                     reconcile(current);
                 } catch (KubernetesClientException e) {
-                    log.warn("reconcile of App {}/{} failed (retried at the next change or resync): {}", ns, name, e.getMessage());
+                    log.warn("reconcile of App {}/{} failed (retried at the next change or resync): {} {}", ns, name,
+                            e.getCode(), e.getMessage(), e);
                 }
             }
         });
@@ -179,6 +180,14 @@ public final class AppOperator implements AutoCloseable {
         if (informer != null) {
             informer.close();
         }
-        worker.shutdownNow();
+        worker.shutdown(); // let a reconcile in flight finish: half-applied apps are only fixed by the next one
+        try {
+            if (!worker.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
