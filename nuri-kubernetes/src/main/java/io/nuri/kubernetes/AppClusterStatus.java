@@ -13,8 +13,8 @@ import java.util.Map;
 public record AppClusterStatus(String namespace, String app, boolean exists, int desired, int ready, int updated,
         int available, String stalled, List<PodInstance> pods) {
     /**
-     * A pod as an instance: {@code state} follows Nuri's words (Pending, Starting, Ready, Unready,
-     * Exited) so the CLI and console show pods like processes.
+     * A pod as an instance: {@code state} is a Nuri instance state name (Pending, Starting, Ready,
+     * Unready, Succeeded, Failed) so the CLI and console show pods like processes.
      */
     public record PodInstance(String name, String state, String phase, boolean ready, int restarts, String specHash,
             String node, String startedAt, String reason) {
@@ -35,7 +35,8 @@ public record AppClusterStatus(String namespace, String app, boolean exists, int
             }
             String state = switch (phase) {
                 case "Running" -> ready ? "Ready" : "Unready";
-                case "Succeeded", "Failed" -> "Exited";
+                case "Succeeded" -> "Succeeded";
+                case "Failed" -> "Failed";
                 default -> "Pending";
             };
             if ("Pending".equals(state) && status != null && status.getContainerStatuses() != null

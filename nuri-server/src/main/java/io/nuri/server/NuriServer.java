@@ -65,6 +65,14 @@ public final class NuriServer implements AutoCloseable {
 
     /** Starts everything; on failure stops what already started and rethrows. */
     public static NuriServer start(ServerSettings settings) throws Exception {
+        return start(settings, null);
+    }
+
+    /**
+     * @param kubernetes where apps run when the driver is {@code kubernetes}; null: processes on
+     *     this machine (the process driver)
+     */
+    public static NuriServer start(ServerSettings settings, KubernetesTarget kubernetes) throws Exception {
         Path dataDir = settings.dataDir();
         createPrivateDir(dataDir);
         // Pushed as each part starts, so the stack pops in the reverse order: the API first, the
@@ -75,33 +83,49 @@ public final class NuriServer implements AutoCloseable {
             AdminToken token = AdminToken.loadOrCreate(dataDir);
             Clock clock = Clock.systemUTC();
             Store store = push(stopOrder, Runtimes.openStore(dataDir));
-            Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
-            Prober prober = push(stopOrder, Runtimes.prober());
             EndpointRegistry registry = push(stopOrder, new EndpointRegistry(store));
-            CanaryRecorder canaries = new CanaryRecorder(clock);
-            Gateway gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder, canaries) : null;
-            InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
-            CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
-            ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
-            AppController controller = new AppController(store, driver, prober, dataDir, cs, clock, inflight,
-                    canaryMetrics);
-            registry.start();
-            if (gateway != null) {
-                push(stopOrder, gateway);
-                gateway.start();
-                push(stopOrder, registry.subscribe(gateway::update));
+            LogSource logs;
+            String driverName;
+            java.util.function.BooleanSupplier ready;
+            Gateway gateway = null;
+            if (kubernetes != null) {
+                // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
+                KubernetesBackend backend = push(stopOrder, kubernetes.backend(store, clock));
+                registry.start();
+                backend.start();
+                logs = backend.logSource();
+                driverName = "kubernetes";
+                ready = backend::isRunning;
+            } else {
+                Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
+                Prober prober = push(stopOrder, Runtimes.prober());
+                CanaryRecorder canaries = new CanaryRecorder(clock);
+                gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder, canaries) : null;
+                InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
+                CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
+                ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
+                AppController controller = new AppController(store, driver, prober, dataDir, cs, clock, inflight,
+                        canaryMetrics);
+                registry.start();
+                if (gateway != null) {
+                    push(stopOrder, gateway);
+                    gateway.start();
+                    push(stopOrder, registry.subscribe(gateway::update));
+                }
+                push(stopOrder, controller).start();
+                logs = Runtimes.logSource(driver);
+                driverName = driver.name();
+                ready = controller::isRunning;
             }
-            push(stopOrder, controller).start();
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             Server api = Server.builder()
                     .http(new InetSocketAddress(settings.apiHost(), settings.apiPort()))
                     // Its own registry: the gateway's server already registered Armeria's meters globally.
                     .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
                     .service("/healthz", (ctx, req) -> HttpResponse.of("ok"))
-                    .service("/readyz", (ctx, req) -> controller.isRunning() ? HttpResponse.of("ok")
+                    .service("/readyz", (ctx, req) -> ready.getAsBoolean() ? HttpResponse.of("ok")
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
-                    .annotatedService(new ApiService(store, registry, appService, Runtimes.logSource(driver),
-                            driver.name(), VERSION))
+                    .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)

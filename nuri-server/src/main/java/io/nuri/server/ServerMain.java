@@ -3,6 +3,7 @@ package io.nuri.server;
 import ch.qos.logback.classic.Level;
 import io.nuri.api.codec.SpecException;
 import io.nuri.control.AppService;
+import io.nuri.kubernetes.RouteKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,6 +72,21 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn or error (default: info; $NURI_LOG_LEVEL).")
     String logLevel;
 
+    @Option(names = "--driver", paramLabel = "DRIVER", defaultValue = "process", description = "process (instances on this machine) or kubernetes (apps kept on a cluster; docs/kubernetes.md). Default: ${DEFAULT-VALUE}.")
+    String driver;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "With --driver kubernetes: the kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster).")
+    Path kubeconfig;
+
+    @Option(names = "--k8s-namespace", paramLabel = "NS", description = "With --driver kubernetes: put every app in this namespace (default: the app's own).")
+    String k8sNamespace;
+
+    @Option(names = "--k8s-routes", paramLabel = "KIND", defaultValue = "ingress", description = "With --driver kubernetes: ingress, httproute or openshift (default: ${DEFAULT-VALUE}).")
+    String k8sRoutes;
+
+    @Option(names = "--k8s-image-registry", paramLabel = "REGISTRY", description = "With --driver kubernetes: where jar apps' images are (default: registry.local/nuri).")
+    String k8sImageRegistry;
+
     @Option(names = {"--apply", "-f"}, paramLabel = "FILE", description = "Spec file or folder to apply once the server is up (repeatable).")
     List<Path> apply = new ArrayList<>();
 
@@ -81,7 +97,9 @@ public final class ServerMain implements Callable<Integer> {
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = Map.of(
             "gateway", GatewayMain::new,
             "gslb", GslbMain::new,
-            "demo", DemoMain::new);
+            "demo", DemoMain::new,
+            "export", ExportMain::new,
+            "operator", OperatorMain::new);
 
     public static void main(String[] args) {
         Supplier<Object> sub = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
@@ -107,9 +125,21 @@ public final class ServerMain implements Callable<Integer> {
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(Level.toLevel(settings.logLevel(), Level.INFO));
+        KubernetesTarget kubernetes = null;
+        if (driver.equals("kubernetes")) {
+            RouteKind routes = OperatorMain.routeKind(k8sRoutes);
+            if (routes == null) {
+                System.err.println("nuri server: --k8s-routes must be ingress, httproute or openshift, got " + k8sRoutes);
+                return 2;
+            }
+            kubernetes = new KubernetesTarget(kubeconfig, k8sNamespace, routes, k8sImageRegistry);
+        } else if (!driver.equals("process")) {
+            System.err.println("nuri server: --driver must be process or kubernetes, got " + driver);
+            return 2;
+        }
         NuriServer server;
         try {
-            server = NuriServer.start(settings);
+            server = NuriServer.start(settings, kubernetes);
         } catch (IllegalStateException | IllegalArgumentException e) { // a second server; bad TLS files
             System.err.println("nuri server: " + e.getMessage());
             return 1;

@@ -1,0 +1,184 @@
+package io.nuri.server;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nuri.api.model.Event;
+import io.nuri.api.model.Instance;
+import io.nuri.api.model.InstanceState;
+import io.nuri.api.model.StoredApp;
+import io.nuri.kubernetes.AppClusterStatus;
+import io.nuri.kubernetes.KubernetesSync;
+import io.nuri.store.Store;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code nuri server --driver kubernetes}: apps are stored and versioned as always (apply, scale,
+ * revisions, rollout undo all go through the same API and store), but instead of processes on
+ * this machine each app is kept on a cluster by {@link KubernetesSync}, the operator's code. Pods
+ * come back into the store as instances, sync actions as events, so {@code nuri get instances},
+ * {@code describe} and the console show the cluster. Level-triggered: every store change and a
+ * 2-second tick reconcile every app; one thread, so reconciles never overlap.
+ */
+final class KubernetesBackend implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KubernetesBackend.class);
+
+    private final Store store;
+    private final KubernetesClient client;
+    private final KubernetesSync sync;
+    private final Clock clock;
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("nuri-k8s-sync").daemon().factory());
+    private final AtomicBoolean kicked = new AtomicBoolean();
+    private final Map<String, Long> notMappedReported = new HashMap<>();
+    private volatile boolean running;
+    private AutoCloseable watch;
+
+    KubernetesBackend(Store store, KubernetesClient client, KubernetesSync sync, Clock clock) {
+        this.store = store;
+        this.client = client;
+        this.sync = sync;
+        this.clock = clock;
+    }
+
+    void start() {
+        watch = store.watch(change -> kick());
+        loop.scheduleWithFixedDelay(this::reconcileAll, 0, 2, TimeUnit.SECONDS);
+        running = true;
+    }
+
+    boolean isRunning() {
+        return running;
+    }
+
+    private void kick() {
+        if (kicked.compareAndSet(false, true)) {
+            loop.execute(() -> {
+                kicked.set(false);
+                reconcileAll();
+            });
+        }
+    }
+
+    void reconcileAll() {
+        for (StoredApp app : store.apps()) {
+            try {
+                reconcile(app);
+            } catch (KubernetesClientException e) {
+                log.warn("sync of app {} with the cluster failed (retried in 2 s): {} {}", app.key(), e.getCode(), e.getMessage());
+            } catch (RuntimeException e) {
+                log.error("sync of app {} failed", app.key(), e);
+            }
+        }
+    }
+
+    private void reconcile(StoredApp stored) {
+        String ns = stored.namespace();
+        String name = stored.name();
+        if (stored.deleting()) {
+            List<String> deleted = sync.delete(ns, name);
+            store.write(tx -> {
+                tx.instances(ns, name).forEach(i -> tx.deleteInstance(i.id()));
+                tx.appendEvent(Event.normal(ns, name, null, "Deleted", "removed from the cluster: " + deleted
+                        + " (volume claims kept)"));
+                tx.deleteApp(ns, name);
+                return null;
+            });
+            return;
+        }
+        KubernetesSync.Result r = sync.sync(stored.app(), null);
+        Long reported = notMappedReported.get(stored.key());
+        boolean changed = !r.created().isEmpty() || !r.updated().isEmpty() || !r.deleted().isEmpty();
+        boolean reportNotMapped = !r.notMapped().isEmpty() && (reported == null || reported != stored.generation());
+        if (reportNotMapped) {
+            notMappedReported.put(stored.key(), stored.generation());
+        }
+        AppClusterStatus status = sync.status(ns, name);
+        store.write(tx -> {
+            if (changed) {
+                tx.appendEvent(Event.normal(ns, name, null, "Synced", "cluster: created " + r.created() + ", updated "
+                        + r.updated() + ", deleted " + r.deleted()));
+            }
+            if (reportNotMapped) {
+                tx.appendEvent(Event.warning(ns, name, null, "NotMapped", String.join("; ", r.notMapped())));
+            }
+            Set<String> seen = new HashSet<>();
+            for (AppClusterStatus.PodInstance pod : status.pods()) {
+                seen.add(pod.name());
+                Instance existing = tx.instance(pod.name()).orElse(null);
+                Instance next = toInstance(stored, pod, existing);
+                if (existing == null || !existing.equals(next)) {
+                    tx.putInstance(next);
+                }
+            }
+            for (Instance i : tx.instances(ns, name)) {
+                if (!seen.contains(i.id())) {
+                    tx.deleteInstance(i.id());
+                }
+            }
+            return null;
+        });
+    }
+
+    private Instance toInstance(StoredApp app, AppClusterStatus.PodInstance pod, Instance existing) {
+        Instant now = clock.instant();
+        InstanceState state = InstanceState.valueOf(pod.state());
+        Instance.Builder b = existing != null ? existing.toBuilder() : new Instance.Builder()
+                .id(pod.name()).namespace(app.namespace()).app(app.name()).createdAt(now);
+        return b.revision(app.revision()).state(state).pid(0).port(0).restarts(pod.restarts())
+                .reason(pod.reason() != null ? pod.reason() : "pod " + pod.phase() + (pod.node() == null ? "" : " on " + pod.node()))
+                .build();
+    }
+
+    /** Pod logs for {@code nuri logs}: the tail from the API server; following is not offered yet. */
+    LogSource logSource() {
+        return new LogSource() {
+            @Override
+            public List<String> tail(String instanceId, int lines) throws IOException {
+                Instance i = store.instance(instanceId).orElseThrow(() -> new IOException("no instance " + instanceId));
+                String log = client.pods().inNamespace(sync.options().namespace() != null ? sync.options().namespace() : i.namespace())
+                        .withName(instanceId).tailingLines(lines).getLog();
+                return log == null ? List.of() : log.lines().toList();
+            }
+
+            @Override
+            public AutoCloseable follow(String instanceId, Consumer<String> onLine) {
+                throw new UnsupportedOperationException("following pod logs is not supported by the kubernetes driver yet; "
+                        + "use kubectl logs -f " + instanceId);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (Exception ignored) {
+                // closing a watch cannot fail in a way we could act on
+            }
+        }
+        loop.shutdown();
+        try {
+            loop.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loop.shutdownNow();
+        client.close();
+    }
+}
