@@ -132,6 +132,35 @@ public final class KubernetesSync {
                 s == null || s.getAvailableReplicas() == null ? 0 : s.getAvailableReplicas(), condition, pods);
     }
 
+    /**
+     * The cluster's events about the app's Deployment, ReplicaSets and pods (their names start with
+     * the app's name), oldest first, for the platform's event log.
+     */
+    public List<ClusterEvent> events(String namespace, String app) {
+        String ns = ns(namespace);
+        List<ClusterEvent> out = new ArrayList<>();
+        for (var e : client.v1().events().inNamespace(ns).list().getItems()) {
+            var obj = e.getInvolvedObject();
+            if (obj == null || obj.getName() == null || !(obj.getName().equals(app) || obj.getName().startsWith(app + "-"))) {
+                continue;
+            }
+            String time = e.getLastTimestamp() != null ? e.getLastTimestamp()
+                    : e.getEventTime() != null ? e.getEventTime().getTime() : e.getFirstTimestamp();
+            out.add(new ClusterEvent(e.getMetadata().getUid() + "/" + (e.getCount() == null ? 1 : e.getCount()),
+                    time, "Warning".equals(e.getType()), e.getReason(), obj.getKind() + "/" + obj.getName(),
+                    "Pod".equals(obj.getKind()) ? obj.getName() : null, e.getMessage()));
+        }
+        out.sort(java.util.Comparator.comparing(c -> c.time() == null ? "" : c.time()));
+        return out;
+    }
+
+    /**
+     * One Kubernetes event. {@code key} changes when the event repeats (uid + count), so a repeat
+     * is reported again.
+     */
+    public record ClusterEvent(String key, String time, boolean warning, String reason, String object, String pod,
+            String message) {}
+
     private String ns(String namespace) {
         return options.namespace() != null ? options.namespace() : namespace;
     }

@@ -44,6 +44,8 @@ final class KubernetesBackend implements AutoCloseable {
             Thread.ofPlatform().name("nuri-k8s-sync").daemon().factory());
     private final AtomicBoolean kicked = new AtomicBoolean();
     private final Map<String, Long> notMappedReported = new HashMap<>();
+    /** Cluster events already copied, by key; bounded: cleared when it grows past 10,000. */
+    private final Set<String> copiedEvents = new HashSet<>();
     private volatile boolean running;
     private AutoCloseable watch;
 
@@ -107,7 +109,18 @@ final class KubernetesBackend implements AutoCloseable {
             notMappedReported.put(stored.key(), stored.generation());
         }
         AppClusterStatus status = sync.status(ns, name);
+        List<KubernetesSync.ClusterEvent> clusterEvents = sync.events(ns, name);
+        if (copiedEvents.size() > 10_000) {
+            copiedEvents.clear(); // at worst a few old events are copied again
+        }
         store.write(tx -> {
+            for (KubernetesSync.ClusterEvent e : clusterEvents) {
+                if (copiedEvents.add(e.key())) {
+                    String message = "[cluster] " + e.object() + ": " + e.message();
+                    tx.appendEvent(e.warning() ? Event.warning(ns, name, e.pod(), e.reason(), message)
+                            : Event.normal(ns, name, e.pod(), e.reason(), message));
+                }
+            }
             if (changed) {
                 tx.appendEvent(Event.normal(ns, name, null, "Synced", "cluster: created " + r.created() + ", updated "
                         + r.updated() + ", deleted " + r.deleted()));

@@ -77,8 +77,14 @@ class KubernetesDriverE2ETest {
                     assertThat(i.path("state").asText()).isEqualTo("Ready");
                 });
             });
-            ServerProcess.CliResult events = nuri.nuri("events", "portal");
-            assertThat(events.out()).contains("Synced").contains("NotMapped");
+            // the cluster's own events about the app's pods come through as Nuri events
+            client.v1().events().inNamespace("agency").resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                    .withNewMetadata().withName("portal-7d9f-abc.1").withNamespace("agency").endMetadata()
+                    .withNewInvolvedObject().withKind("Pod").withName("portal-7d9f-abc").withNamespace("agency").endInvolvedObject()
+                    .withType("Warning").withReason("BackOff").withMessage("Back-off restarting failed container")
+                    .withCount(1).withLastTimestamp("2026-11-25T03:00:00Z").build()).create();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(nuri.nuri("events", "portal").out())
+                    .contains("Synced").contains("NotMapped").contains("BackOff").contains("Back-off restarting failed container"));
 
             assertThat(nuri.nuri("delete", "app", "portal").code()).isZero();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
