@@ -49,6 +49,7 @@ public final class Gslb implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ClientFactory factory;
     private final HealthChecker checker;
+    private final java.util.function.Consumer<GslbEvent> eventListener;
     private DnsServer dns;
     private Server http;
     private Server status;
@@ -73,6 +74,7 @@ public final class Gslb implements AutoCloseable {
                 .idleTimeout(Duration.ofSeconds(10))
                 .build();
         this.checker = new HealthChecker(factory, timer, clock, this::onTransition);
+        this.eventListener = b.eventListener;
     }
 
     public static GslbBuilder builder() {
@@ -159,6 +161,11 @@ public final class Gslb implements AutoCloseable {
             log.info(message);
         } else {
             log.warn(message);
+        }
+        try {
+            eventListener.accept(e);
+        } catch (RuntimeException ex) {
+            log.warn("GSLB event listener failed", ex);
         }
     }
 

@@ -24,6 +24,7 @@ public final class GslbBuilder {
     int connectTimeoutMillis = 1000;
     long maxBodyBytes = 64L << 20;
     LongSupplier clock = System::currentTimeMillis;
+    java.util.function.Consumer<GslbEvent> eventListener = e -> {};
 
     GslbBuilder() {}
 
@@ -79,6 +80,12 @@ public final class GslbBuilder {
 
     public GslbBuilder maxBodyBytes(long bytes) {
         this.maxBodyBytes = bytes;
+        return this;
+    }
+
+    /** Called for every SiteDown/SiteUp event (on a client thread; must not block for long). */
+    public GslbBuilder eventListener(java.util.function.Consumer<GslbEvent> listener) {
+        this.eventListener = requireNonNull(listener, "listener");
         return this;
     }
 

@@ -52,15 +52,18 @@ public final class NuriServer implements AutoCloseable {
     private final AppService appService;
     private final Server api;
     private final Gateway gateway; // null when turned off
+    private final Store store;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NuriServer(ServerSettings settings, Deque<AutoCloseable> stopOrder, AppService appService, Server api,
-            Gateway gateway) {
+            Gateway gateway,
+            Store store) {
         this.settings = settings;
         this.stopOrder = stopOrder;
         this.appService = appService;
         this.api = api;
         this.gateway = gateway;
+        this.store = store;
     }
 
     /** Starts everything; on failure stops what already started and rethrows. */
@@ -133,7 +136,7 @@ public final class NuriServer implements AutoCloseable {
                     .build();
             push(stopOrder, () -> api.stop().join());
             api.start().join();
-            NuriServer server = new NuriServer(settings, stopOrder, appService, api, gateway);
+            NuriServer server = new NuriServer(settings, stopOrder, appService, api, gateway, store);
             return server;
         } catch (Exception | Error e) {
             stopAll(stopOrder);
@@ -229,6 +232,16 @@ public final class NuriServer implements AutoCloseable {
      * announces once the server is ready for its users, initial applies included, so a script
      * that waits for the file never sees a platform without its apps.
      */
+    /** Appends an event to the platform's log (parts that run beside the controllers, e.g. the GSLB). */
+    public void recordEvent(io.nuri.api.model.Event event) {
+        store.write(tx -> tx.appendEvent(event));
+    }
+
+    /** Stops {@code part} with the platform, before the parts started earlier. */
+    public void stopWith(AutoCloseable part) {
+        stopOrder.push(part);
+    }
+
     public void announce() throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("url", apiUrl());

@@ -87,6 +87,15 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--k8s-image-registry", paramLabel = "REGISTRY", description = "With --driver kubernetes: where jar apps' images are (default: registry.local/nuri).")
     String k8sImageRegistry;
 
+    @Option(names = "--gslb-config", paramLabel = "FILE", description = "Also run the GSLB for these GlobalServices (docs/gslb.md); its site events go to the platform's event log.")
+    Path gslbConfig;
+
+    @Option(names = "--gslb-dns-port", paramLabel = "PORT", defaultValue = "8053", description = "With --gslb-config: DNS port on the API host (default: ${DEFAULT-VALUE}; -1 none).")
+    int gslbDnsPort;
+
+    @Option(names = "--gslb-http-port", paramLabel = "PORT", defaultValue = "8088", description = "With --gslb-config: HTTP front proxy port on the API host (default: ${DEFAULT-VALUE}; -1 none).")
+    int gslbHttpPort;
+
     @Option(names = {"--apply", "-f"}, paramLabel = "FILE", description = "Spec file or folder to apply once the server is up (repeatable).")
     List<Path> apply = new ArrayList<>();
 
@@ -125,6 +134,18 @@ public final class ServerMain implements Callable<Integer> {
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(Level.toLevel(settings.logLevel(), Level.INFO));
+        java.util.List<io.nuri.gslb.spec.GlobalService> globalServices = null;
+        if (gslbConfig != null) {
+            try {
+                globalServices = io.nuri.gslb.spec.GlobalServiceDecoder.decode(gslbConfig.toString(), Files.readString(gslbConfig));
+            } catch (java.nio.file.NoSuchFileException e) {
+                System.err.println("nuri server: --gslb-config " + gslbConfig + ": file not found");
+                return 2;
+            } catch (SpecException e) {
+                e.errors().forEach(err -> System.err.println("nuri server: " + err));
+                return 2;
+            }
+        }
         KubernetesTarget kubernetes = null;
         if (driver.equals("kubernetes")) {
             RouteKind routes = OperatorMain.routeKind(k8sRoutes);
@@ -146,6 +167,25 @@ public final class ServerMain implements Callable<Integer> {
         } catch (java.io.IOException | java.util.concurrent.CompletionException e) {
             System.err.println("nuri server: cannot start: " + e.getMessage());
             return 1;
+        }
+        if (globalServices != null) {
+            try {
+                io.nuri.gslb.Gslb gslb = io.nuri.gslb.Gslb.builder().services(globalServices)
+                        .bind(java.net.InetAddress.getByName(settings.apiHost()))
+                        .dnsPort(gslbDnsPort).httpPort(gslbHttpPort).statusPort(-1)
+                        .eventListener(e -> server.recordEvent(e.reason().equals("SiteDown")
+                                ? io.nuri.api.model.Event.warning("gslb", e.service(), null, e.reason(), e.message())
+                                : io.nuri.api.model.Event.normal("gslb", e.service(), null, e.reason(), e.message())))
+                        .start();
+                server.stopWith(gslb);
+                System.out.println("  GSLB:   DNS " + settings.apiHost() + ":" + gslb.dnsPort() + ", HTTP " + settings.apiHost() + ":"
+                        + gslb.httpPort() + " for " + globalServices.stream().map(io.nuri.gslb.spec.GlobalService::name).toList()
+                        + " (events: ./nuri events -n gslb)");
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("nuri server: cannot start the GSLB: " + e.getMessage());
+                server.close();
+                return 1;
+            }
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {

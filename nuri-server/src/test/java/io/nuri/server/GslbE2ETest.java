@@ -120,6 +120,33 @@ class GslbE2ETest {
     }
 
     @Test
+    void theServerCanRunTheGslbAndLogsSiteEventsInItsEventLog() throws Exception {
+        AtomicBoolean privateHealthy = new AtomicBoolean(true);
+        Server priv = backend("127.0.0.2", privateHealthy);
+        Server pub = backend("127.0.0.3", new AtomicBoolean(true));
+        Path config = tmp.resolve("gslb.yaml");
+        Files.writeString(config, """
+                apiVersion: nuri.io/v1
+                kind: GlobalService
+                metadata: {name: portal}
+                spec:
+                  hostnames: [portal.egov.test]
+                  sites:
+                    - {name: private, address: 127.0.0.2, port: %d, healthCheck: {path: /health}}
+                    - {name: public, address: 127.0.0.3, port: %d, healthCheck: {path: /health}}
+                """.formatted(priv.activeLocalPort(), pub.activeLocalPort()));
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--gslb-config", config.toString(),
+                "--gslb-dns-port", "0", "--gslb-http-port", "0")) {
+            privateHealthy.set(false);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.nuri("events", "-n", "gslb").out())
+                    .contains("SiteDown").contains("site private"));
+            privateHealthy.set(true);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.nuri("events", "-n", "gslb").out())
+                    .contains("SiteUp"));
+        }
+    }
+
+    @Test
     void aBadConfigNamesTheFileAndTheFieldAndStartsNothing() throws Exception {
         Path config = tmp.resolve("bad.yaml");
         Files.writeString(config, """
