@@ -103,6 +103,8 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new ApiService(store, registry, appService, Runtimes.logSource(driver),
                             driver.name(), VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
+                    .annotatedService(new InstanceApi(store, controller))
+                    .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
                     .gracefulShutdownTimeoutMillis(0, 2000)
