@@ -105,8 +105,11 @@ function loginPage() {
   const err = h('p', { class: 'error', id: 'login-error' });
   const form = h('form', { class: 'card login', on: { submit: async ev => {
     ev.preventDefault();
-    sessionStorage.setItem('nuri.token', input.value.trim());
-    try { await api('/api/v1/version'); location.hash = '#/'; } catch { err.textContent = t('login.invalid'); }
+    const candidate = input.value.trim();
+    // A plain fetch: api() would treat the 401 as "log in again" and redraw this form.
+    const res = await fetch('/api/v1/version', { headers: { Authorization: 'Bearer ' + candidate } }).catch(() => null);
+    if (res?.ok) { sessionStorage.setItem('nuri.token', candidate); if (location.hash === '#/') route(); else location.hash = '#/'; }
+    else err.textContent = t('login.invalid');
   } } }, h('h2', {}, t('login.title')), input, h('button', { type: 'submit', id: 'login-submit' }, t('login.submit')),
     h('p', { class: 'muted' }, t('login.hint')), err);
   main.replaceChildren(form);
@@ -423,6 +426,7 @@ async function diagnosisPage() {
   };
   render({});
   try { render(await evidence()); } catch (e) { console.warn(e); }
+  list.dataset.evidence = 'loaded';
 }
 
 // ---------------------------------------------------------------- routing
@@ -448,7 +452,7 @@ async function route() {
   else overviewPage();
 }
 document.getElementById('lang').addEventListener('change', async e => { await setLang(e.target.value); route(); });
-document.getElementById('logout').addEventListener('click', () => { sessionStorage.removeItem('nuri.token'); location.hash = '#/login'; route(); });
+document.getElementById('logout').addEventListener('click', () => { sessionStorage.removeItem('nuri.token'); if (location.hash === '#/login') route(); else location.hash = '#/login'; });
 window.addEventListener('hashchange', route);
 await setLang(preferredLang());
 route();
