@@ -114,6 +114,7 @@ class ConsoleBrowserE2ETest {
         assertThat(portal.getAttribute("class")).contains("state-ok");
         // Korean by default for a browser that prefers ko.
         assertThat(page.locator("#nav a").first().textContent()).isEqualTo("개요");
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("console-overview-ko.png")));
     }
 
     @Test
@@ -176,6 +177,7 @@ class ConsoleBrowserE2ETest {
         await("third instance Ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> page.locator("#instances tr[data-instance].state-ok").count() == 3);
         assertThat(server.readyInstances("portal")).hasSize(3);
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("console-app-scaled.png")).setFullPage(true));
     }
 
     @Test

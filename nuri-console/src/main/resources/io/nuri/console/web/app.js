@@ -191,8 +191,10 @@ function appPage(ns, app) {
     const maxMs = top + 1 < buckets.length ? buckets[top + 1] : 3600000;
     loadTransactions(ns, app, Math.floor(x0), Math.ceil(x1) + 1000, minMs, maxMs, txBox);
   });
+  // The hour once, then only the last seconds each poll, merged by time: a poll stays small.
+  let series = new Map();
   every(async () => {
-    const m = await optional(appPath(ns, app) + '/metrics?seconds=3600');
+    const m = await optional(appPath(ns, app) + '/metrics?seconds=' + (series.size ? 10 : 3600));
     if (!m) { note.textContent = t('common.nodata') + ' (/metrics)'; return; }
     note.textContent = '';
     const c = m.current || {};
@@ -201,7 +203,10 @@ function appPage(ns, app) {
     document.getElementById('kpi-tps').textContent = fmt(c.tps);
     document.getElementById('kpi-users').textContent = fmt(c.activeUsers, 0);
     document.getElementById('kpi-rt').textContent = fmt(c.avgMs, 0) + ' ms';
-    const pts = m.series?.points || [];
+    for (const p of m.series?.points || []) series.set(p.t, p);
+    const cutoff = Date.now() - 3600_000;
+    for (const k of series.keys()) { if (k >= cutoff) break; series.delete(k); }
+    const pts = [...series.values()].sort((a, b) => a.t - b.t);
     tpsChart.setOption({ series: [{ data: pts.map(p => [p.t, p.tps]) }, { data: pts.map(p => [p.t, p.errors]) }] });
     rtChart.setOption({ series: [{ data: pts.map(p => [p.t, p.p95Ms]) }, { data: pts.map(p => [p.t, p.avgMs]) }] });
     usersChart.setOption({ series: [{ data: pts.map(p => [p.t, p.activeUsers]) }] });
@@ -268,7 +273,7 @@ function instancesCard(ns, app) {
     const list = await api('/api/v1/instances' + q);
     const usage = new Map();
     if (ns) {
-      const m = await optional(appPath(ns, app) + '/metrics?seconds=60');
+      const m = await optional(appPath(ns, app) + '/metrics?seconds=10');
       (m?.instances || []).forEach(i => usage.set(i.id, i));
     }
     list.sort((a, b) => (a.app + a.id).localeCompare(b.app + b.id));
