@@ -218,6 +218,26 @@ class ConsoleBrowserE2ETest {
 
     @Test
     @Order(7)
+    void instanceLogsFollowNewLinesAndFilterBySearch() {
+        loginWithFragment();
+        page.navigate(server.url() + "/#/instances");
+        page.locator("#instances tr[data-instance^=ticker] .logs-btn").click();
+        page.locator("#log-follow").check();
+        await("follow shows new ticks").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            String text = page.locator("#logs").textContent();
+            return text.lines().filter(l -> l.startsWith("tick ")).count() >= 2;
+        });
+        long before = page.locator("#logs").textContent().lines().count();
+        await("a later tick arrives").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> page.locator("#logs").textContent().lines().count() > before);
+        page.locator("#log-search").fill("no-such-text");
+        assertThat(page.locator("#logs").textContent()).isEmpty();
+        page.locator("#log-search").fill("tick");
+        assertThat(page.locator("#logs").textContent()).contains("tick ");
+    }
+
+    @Test
+    @Order(8)
     void theLanguageSwitchTurnsThePageEnglishAndBackToKorean() {
         loginWithFragment();
         page.locator("#lang").selectOption("en");
