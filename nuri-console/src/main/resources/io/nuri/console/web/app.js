@@ -182,8 +182,8 @@ function appPage(ns, app) {
     series: [{ name: t('dash.count'), type: 'scatter', symbol: 'rect', symbolSize: [6, 14], data: [] },
       { name: t('dash.errors'), type: 'scatter', symbol: 'triangle', symbolSize: 8, itemStyle: { color: '#c62828' }, data: [] }] });
   // A brushed rectangle: time range on x, latency bucket range on y -> the transactions API.
-  mapChart.on('brushSelected', ev => {
-    const area = ev.batch?.[0]?.areas?.[0];
+  mapChart.on('brushEnd', ev => { // the user's gesture only, not the re-selection on each data update
+    const area = ev.areas?.[0];
     if (!area?.coordRange) return;
     const [[x0, x1], [y0, y1]] = area.coordRange;
     const minMs = buckets[Math.max(0, Math.floor(y0))] ?? 0;
