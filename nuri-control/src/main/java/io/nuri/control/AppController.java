@@ -88,6 +88,8 @@ public final class AppController implements AutoCloseable {
     private final Map<String, String> restartReason = new HashMap<>();
     /** Instances out of the endpoint set waiting for their in-flight requests, and since when. */
     private final Map<String, Instant> draining = new HashMap<>();
+    /** Instances an operator asked to restart: replaced (drained, then a new one) on the next pass. */
+    private final Set<String> restartRequests = ConcurrentHashMap.newKeySet();
     /** The earliest timed re-check scheduled per app, so repeated passes do not pile up timers. */
     private final Map<String, Instant> wakeups = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -169,6 +171,22 @@ public final class AppController implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- queue
+
+    /**
+     * An operator's restart of one instance: the next pass of its app stops it (draining first if
+     * it was Ready) and the scaling step starts a replacement, so the instance record keeps one
+     * writer, this controller. Returns false when the app has no such live instance.
+     */
+    public boolean restartInstance(String namespace, String app, String instanceId) {
+        Optional<Instance> inst = store.instance(instanceId)
+                .filter(i -> i.namespace().equals(namespace) && i.app().equals(app) && i.state().isLive());
+        if (inst.isEmpty()) {
+            return false;
+        }
+        restartRequests.add(instanceId);
+        enqueue(inst.get().appKey());
+        return true;
+    }
 
     void enqueue(String appKey) {
         if (running && queued.add(appKey)) {
@@ -356,6 +374,12 @@ public final class AppController implements AutoCloseable {
             return;
         }
         progressDrains(appKey, instances);
+        for (Instance i : instances) {
+            if (restartRequests.remove(i.id()) && i.state().isLive() && !app.deleting()) {
+                terminate(i, "restart requested by an operator");
+            }
+        }
+        instances = store.instances(namespace, name);
         if (app.deleting()) {
             syncDeletion(app, store.instances(namespace, name));
             return;

@@ -156,6 +156,19 @@ final class KubernetesBackend implements AutoCloseable {
                 .build();
     }
 
+    /** Restart = delete the pod: its Deployment starts a replacement (like {@code kubectl delete pod}). */
+    boolean restartInstance(String namespace, String app, String instanceId) {
+        Instance i = store.instance(instanceId).orElse(null);
+        if (i == null || !i.namespace().equals(namespace) || !i.app().equals(app) || !i.state().isLive()) {
+            return false;
+        }
+        String ns = sync.options().namespace() != null ? sync.options().namespace() : namespace;
+        client.pods().inNamespace(ns).withName(instanceId).delete();
+        store.write(tx -> tx.appendEvent(Event.normal(namespace, app, instanceId, "Restarting",
+                "pod deleted on an operator's request; its Deployment starts a replacement")));
+        return true;
+    }
+
     /** Pod logs for {@code nuri logs}: the tail from the API server; following is not offered yet. */
     LogSource logSource() {
         return new LogSource() {

@@ -90,6 +90,7 @@ public final class NuriServer implements AutoCloseable {
             LogSource logs;
             String driverName;
             java.util.function.BooleanSupplier ready;
+            InstanceApi.Restarter restarter;
             Gateway gateway = null;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
@@ -99,6 +100,7 @@ public final class NuriServer implements AutoCloseable {
                 logs = backend.logSource();
                 driverName = "kubernetes";
                 ready = backend::isRunning;
+                restarter = backend::restartInstance;
             } else {
                 Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
                 Prober prober = push(stopOrder, Runtimes.prober());
@@ -119,6 +121,7 @@ public final class NuriServer implements AutoCloseable {
                 logs = Runtimes.logSource(driver);
                 driverName = driver.name();
                 ready = controller::isRunning;
+                restarter = controller::restartInstance;
             }
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             Server api = Server.builder()
@@ -130,6 +133,8 @@ public final class NuriServer implements AutoCloseable {
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
                     .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
+                    .annotatedService(new InstanceApi(store, restarter))
+                    .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
                     .gracefulShutdownTimeoutMillis(0, 2000)
