@@ -1,0 +1,81 @@
+package io.nuri.apm;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * Watches the service, not the server: every request the gateway completes is recorded per app,
+ * and the figures operators ask for (TPS, response time percentiles, error rate, APDEX, active
+ * users, the T-Map heatmap, the slowest and failed transactions) are read from bounded windows.
+ * Thread-safe; {@link #record} is called on the gateway's event loops and takes one per-app lock.
+ */
+public final class ApmHub {
+    public static final long DEFAULT_APDEX_MILLIS = 500;
+    /** "Current" figures are over the last 10 seconds: steady enough to read, recent enough to act on. */
+    public static final int CURRENT_WINDOW_SECONDS = 10;
+
+    private final Map<String, AppWindow> apps = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
+    private volatile Map<String, Long> apdexThresholds = Map.of();
+
+    public ApmHub(LongSupplier clockMillis) {
+        this.clock = clockMillis;
+    }
+
+    public ApmHub() {
+        this(System::currentTimeMillis);
+    }
+
+    /** Per-app APDEX threshold T in ms ("ns/app" -> T); apps not listed use 500 ms. Applies to new windows. */
+    public void apdexThresholds(Map<String, Long> thresholds) {
+        this.apdexThresholds = Map.copyOf(thresholds);
+    }
+
+    public void record(String namespace, String app, Transaction t) {
+        window(namespace, app).record(t);
+    }
+
+    private AppWindow window(String namespace, String app) {
+        String key = namespace + "/" + app;
+        return apps.computeIfAbsent(key, k -> new AppWindow(apdexThresholds.getOrDefault(k, DEFAULT_APDEX_MILLIS)));
+    }
+
+    public long apdexThresholdMillis(String namespace, String app) {
+        AppWindow w = apps.get(namespace + "/" + app);
+        return w != null ? w.apdexThresholdMillis() : apdexThresholds.getOrDefault(namespace + "/" + app, DEFAULT_APDEX_MILLIS);
+    }
+
+    public ApmSummary current(String namespace, String app) {
+        AppWindow w = apps.get(namespace + "/" + app);
+        return w == null ? new ApmSummary(0, 0, 0, 0, 0, 0, 0, 1.0, 0, 0, 0) : w.summary(clock.getAsLong(), CURRENT_WINDOW_SECONDS);
+    }
+
+    /** @param seconds 1..86400: per-second points up to an hour, per-minute beyond */
+    public List<SeriesPoint> series(String namespace, String app, int seconds) {
+        AppWindow w = apps.get(namespace + "/" + app);
+        return w == null ? List.of() : w.series(clock.getAsLong(), Math.max(1, Math.min(seconds, 86_400)));
+    }
+
+    public List<HeatmapCell> heatmap(String namespace, String app, long fromMillis, long toMillis) {
+        AppWindow w = apps.get(namespace + "/" + app);
+        return w == null ? List.of() : w.heatmap(fromMillis, toMillis);
+    }
+
+    /** Newest first, at most {@code limit + 1} (one more than asked tells the caller there were more). */
+    public List<Transaction> transactions(String namespace, String app, Predicate<Transaction> filter, int limit) {
+        AppWindow w = apps.get(namespace + "/" + app);
+        return w == null ? List.of() : w.transactions(filter, limit);
+    }
+
+    /** Forgets an app (deleted). */
+    public void remove(String namespace, String app) {
+        apps.remove(namespace + "/" + app);
+    }
+
+    public long now() {
+        return clock.getAsLong();
+    }
+}

@@ -1,0 +1,307 @@
+package io.nuri.apm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.Predicate;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The APM's memory of one app, bounded (about 0.7 MB per app, see docs/apm.md):
+ * <ul>
+ *   <li>one-second slots for the last hour (counts, errors, APDEX counts, latency sum, p95, active
+ *       users, heatmap cells per latency bucket) and one-minute slots for the last day;
+ *   <li>a latency histogram (HdrHistogram, 2 significant digits) per second for the last minute,
+ *       merged for percentiles of the current window;
+ *   <li>the last 20,000 transactions, plus the 1,000 slowest and the last 2,000 failed ones, which
+ *       an ordinary ring would lose first;
+ *   <li>the last time each user was seen (at most 100,000 users; beyond that new users are not
+ *       counted until old ones age out of the 5-minute window: a stated undercount, never a crash).
+ * </ul>
+ * Writers are the gateway's event loops; one lock per app keeps a record() at a few hundred ns.
+ */
+final class AppWindow {
+    static final int SECONDS = 3600;
+    static final int MINUTES = 1440;
+    static final int HISTOGRAM_SECONDS = 60;
+    static final int RECENT = 20_000;
+    static final int SLOWEST = 1_000;
+    static final int FAILED = 2_000;
+    static final int MAX_USERS = 100_000;
+    static final long USER_WINDOW_SECONDS = 300;
+    static final long MAX_TRACKABLE_MICROS = 3_600_000_000L;
+
+    private final long apdexMicros;
+
+    private final long[] second = new long[SECONDS];
+    private final int[] count = new int[SECONDS];
+    private final int[] errors = new int[SECONDS];
+    private final int[] satisfied = new int[SECONDS];
+    private final int[] tolerating = new int[SECONDS];
+    private final long[] sumMicros = new long[SECONDS];
+    private final long[] p95Micros = new long[SECONDS];
+    private final int[] users = new int[SECONDS];
+    private final int[] heat = new int[SECONDS * LatencyBuckets.COUNT];
+    private final int[] heatErrors = new int[SECONDS * LatencyBuckets.COUNT];
+
+    private final long[] minute = new long[MINUTES];
+    private final int[] mCount = new int[MINUTES];
+    private final int[] mErrors = new int[MINUTES];
+    private final int[] mSatisfied = new int[MINUTES];
+    private final int[] mTolerating = new int[MINUTES];
+    private final long[] mSumMicros = new long[MINUTES];
+    private final long[] mMaxP95 = new long[MINUTES];
+    private final int[] mUsers = new int[MINUTES];
+
+    private final Histogram[] histograms = new Histogram[HISTOGRAM_SECONDS];
+    private final long[] histogramSecond = new long[HISTOGRAM_SECONDS];
+
+    private final Transaction[] recent = new Transaction[RECENT];
+    private int recentNext;
+    private final Transaction[] failed = new Transaction[FAILED];
+    private int failedNext;
+    private final PriorityQueue<Transaction> slowest =
+            new PriorityQueue<>(SLOWEST + 1, (a, b) -> Long.compare(a.durationMicros(), b.durationMicros()));
+
+    private final Map<String, Long> lastSeen = new HashMap<>();
+
+    AppWindow(long apdexThresholdMillis) {
+        this.apdexMicros = apdexThresholdMillis * 1000;
+        Arrays.fill(second, -1);
+        Arrays.fill(minute, -1);
+        Arrays.fill(histogramSecond, -1);
+        for (int i = 0; i < HISTOGRAM_SECONDS; i++) {
+            histograms[i] = new Histogram(MAX_TRACKABLE_MICROS, 2);
+        }
+    }
+
+    long apdexThresholdMillis() {
+        return apdexMicros / 1000;
+    }
+
+    synchronized void record(Transaction t) {
+        long s = Math.floorDiv(t.timeMillis(), 1000);
+        int i = slot(s);
+        long d = Math.max(0, t.durationMicros());
+        boolean error = t.error();
+        count[i]++;
+        sumMicros[i] += d;
+        if (error) {
+            errors[i]++;
+        } else if (d <= apdexMicros) {
+            satisfied[i]++;
+        } else if (d <= 4 * apdexMicros) {
+            tolerating[i]++;
+        }
+        int b = LatencyBuckets.of(d / 1000);
+        heat[i * LatencyBuckets.COUNT + b]++;
+        if (error) {
+            heatErrors[i * LatencyBuckets.COUNT + b]++;
+        }
+        histogram(s).recordValue(Math.min(d, MAX_TRACKABLE_MICROS));
+        int m = minuteSlot(Math.floorDiv(s, 60));
+        mCount[m]++;
+        mSumMicros[m] += d;
+        if (error) {
+            mErrors[m]++;
+        } else if (d <= apdexMicros) {
+            mSatisfied[m]++;
+        } else if (d <= 4 * apdexMicros) {
+            mTolerating[m]++;
+        }
+        if (t.userKey() != null && (lastSeen.size() < MAX_USERS || lastSeen.containsKey(t.userKey()))) {
+            lastSeen.put(t.userKey(), s);
+        }
+        recent[recentNext] = t;
+        recentNext = (recentNext + 1) % RECENT;
+        if (error) {
+            failed[failedNext] = t;
+            failedNext = (failedNext + 1) % FAILED;
+        }
+        if (slowest.size() < SLOWEST || d > slowest.peek().durationMicros()) {
+            slowest.add(t);
+            if (slowest.size() > SLOWEST) {
+                slowest.poll();
+            }
+        }
+    }
+
+    /** The one-second slot of {@code s}, cleared when it last held an older second. */
+    private int slot(long s) {
+        int i = (int) Math.floorMod(s, SECONDS);
+        if (second[i] != s) {
+            second[i] = s;
+            count[i] = errors[i] = satisfied[i] = tolerating[i] = 0;
+            sumMicros[i] = 0;
+            p95Micros[i] = -1;
+            Arrays.fill(heat, i * LatencyBuckets.COUNT, (i + 1) * LatencyBuckets.COUNT, 0);
+            Arrays.fill(heatErrors, i * LatencyBuckets.COUNT, (i + 1) * LatencyBuckets.COUNT, 0);
+            users[i] = activeUsers(s);
+            int m = minuteSlot(Math.floorDiv(s, 60));
+            mUsers[m] = Math.max(mUsers[m], users[i]);
+        }
+        return i;
+    }
+
+    private int minuteSlot(long m) {
+        int i = (int) Math.floorMod(m, MINUTES);
+        if (minute[i] != m) {
+            minute[i] = m;
+            mCount[i] = mErrors[i] = mSatisfied[i] = mTolerating[i] = mUsers[i] = 0;
+            mSumMicros[i] = 0;
+            mMaxP95[i] = 0;
+        }
+        return i;
+    }
+
+    /** The histogram of second {@code s}; before reuse, the second it held gets its p95 written down. */
+    private Histogram histogram(long s) {
+        int h = (int) Math.floorMod(s, HISTOGRAM_SECONDS);
+        if (histogramSecond[h] != s) {
+            long old = histogramSecond[h];
+            if (old >= 0 && histograms[h].getTotalCount() > 0) {
+                long p95 = histograms[h].getValueAtPercentile(95);
+                int i = (int) Math.floorMod(old, SECONDS);
+                if (second[i] == old) {
+                    p95Micros[i] = p95;
+                }
+                int m = (int) Math.floorMod(Math.floorDiv(old, 60), MINUTES);
+                if (minute[m] == Math.floorDiv(old, 60)) {
+                    mMaxP95[m] = Math.max(mMaxP95[m], p95);
+                }
+            }
+            histograms[h].reset();
+            histogramSecond[h] = s;
+        }
+        return histograms[h];
+    }
+
+    private int activeUsers(long nowSecond) {
+        int n = 0;
+        for (Iterator<Long> it = lastSeen.values().iterator(); it.hasNext(); ) {
+            long seen = it.next();
+            if (seen <= nowSecond - USER_WINDOW_SECONDS) {
+                it.remove();
+            } else {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The window of {@code windowSeconds} seconds ending with the second of {@code nowMillis}. */
+    synchronized ApmSummary summary(long nowMillis, int windowSeconds) {
+        long now = Math.floorDiv(nowMillis, 1000);
+        Histogram merged = new Histogram(MAX_TRACKABLE_MICROS, 2);
+        long n = 0;
+        long e = 0;
+        long sat = 0;
+        long tol = 0;
+        long sum = 0;
+        for (long s = now - windowSeconds + 1; s <= now; s++) {
+            int i = (int) Math.floorMod(s, SECONDS);
+            if (second[i] != s) {
+                continue;
+            }
+            n += count[i];
+            e += errors[i];
+            sat += satisfied[i];
+            tol += tolerating[i];
+            sum += sumMicros[i];
+            int h = (int) Math.floorMod(s, HISTOGRAM_SECONDS);
+            if (histogramSecond[h] == s) {
+                merged.add(histograms[h]);
+            }
+        }
+        long users = activeUsers(now);
+        return new ApmSummary(n / (double) windowSeconds, n == 0 ? 0 : sum / 1000.0 / n, ms(merged, 50), ms(merged, 90),
+                ms(merged, 95), ms(merged, 99), n == 0 ? 0 : e / (double) n, n == 0 ? 1.0 : (sat + tol / 2.0) / n, users, n, e);
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    /** One point per second for up to an hour; per minute for longer spans (up to a day). */
+    synchronized List<SeriesPoint> series(long nowMillis, int seconds) {
+        long now = Math.floorDiv(nowMillis, 1000);
+        List<SeriesPoint> out = new ArrayList<>();
+        if (seconds <= SECONDS) {
+            for (long s = now - seconds + 1; s <= now; s++) {
+                int i = (int) Math.floorMod(s, SECONDS);
+                if (second[i] != s || count[i] == 0) {
+                    continue;
+                }
+                out.add(point(s * 1000, 1, count[i], errors[i], satisfied[i], tolerating[i], sumMicros[i], p95(s, i), users[i]));
+            }
+            return out;
+        }
+        long nowMinute = Math.floorDiv(now, 60);
+        for (long m = nowMinute - Math.min(MINUTES, (seconds + 59) / 60) + 1; m <= nowMinute; m++) {
+            int i = (int) Math.floorMod(m, MINUTES);
+            if (minute[i] != m || mCount[i] == 0) {
+                continue;
+            }
+            out.add(point(m * 60_000, 60, mCount[i], mErrors[i], mSatisfied[i], mTolerating[i], mSumMicros[i], mMaxP95[i], mUsers[i]));
+        }
+        return out;
+    }
+
+    private long p95(long s, int i) {
+        int h = (int) Math.floorMod(s, HISTOGRAM_SECONDS);
+        if (histogramSecond[h] == s && histograms[h].getTotalCount() > 0) {
+            return histograms[h].getValueAtPercentile(95);
+        }
+        return Math.max(0, p95Micros[i]);
+    }
+
+    private static SeriesPoint point(long t, int spanSeconds, int n, int e, int sat, int tol, long sum, long p95, int users) {
+        return new SeriesPoint(t, n / (double) spanSeconds, n == 0 ? 0 : sum / 1000.0 / n, p95 / 1000.0,
+                n == 0 ? 0 : e / (double) n, n == 0 ? 1.0 : (sat + tol / 2.0) / n, users, n, e);
+    }
+
+    synchronized List<HeatmapCell> heatmap(long fromMillis, long toMillis) {
+        List<HeatmapCell> out = new ArrayList<>();
+        for (long s = Math.floorDiv(fromMillis, 1000); s <= Math.floorDiv(toMillis, 1000); s++) {
+            int i = (int) Math.floorMod(s, SECONDS);
+            if (second[i] != s) {
+                continue;
+            }
+            for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+                int c = heat[i * LatencyBuckets.COUNT + b];
+                if (c > 0) {
+                    out.add(new HeatmapCell(s * 1000, b, c, heatErrors[i * LatencyBuckets.COUNT + b]));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Kept transactions that match, newest first; {@code limit + 1} at most so the caller can tell truncation. */
+    synchronized List<Transaction> transactions(Predicate<Transaction> filter, int limit) {
+        Map<Transaction, Boolean> seen = new IdentityHashMap<>();
+        List<Transaction> out = new ArrayList<>();
+        for (Transaction t : recent) {
+            add(t, filter, seen, out);
+        }
+        for (Transaction t : failed) {
+            add(t, filter, seen, out);
+        }
+        for (Transaction t : slowest) {
+            add(t, filter, seen, out);
+        }
+        out.sort((a, b) -> Long.compare(b.timeMillis(), a.timeMillis()));
+        return out.size() > limit + 1 ? new ArrayList<>(out.subList(0, limit + 1)) : out;
+    }
+
+    private static void add(Transaction t, Predicate<Transaction> filter, Map<Transaction, Boolean> seen, List<Transaction> out) {
+        if (t != null && filter.test(t) && seen.put(t, Boolean.TRUE) == null) {
+            out.add(t);
+        }
+    }
+}
