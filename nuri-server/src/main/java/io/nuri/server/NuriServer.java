@@ -91,6 +91,9 @@ public final class NuriServer implements AutoCloseable {
             String driverName;
             java.util.function.BooleanSupplier ready;
             InstanceApi.Restarter restarter;
+            io.nuri.apm.ApmHub apm = new io.nuri.apm.ApmHub();
+            Driver usageDriver = null;
+            InflightSource inflightForApm = InflightSource.NONE;
             Gateway gateway = null;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
@@ -105,7 +108,7 @@ public final class NuriServer implements AutoCloseable {
                 Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
                 Prober prober = push(stopOrder, Runtimes.prober());
                 CanaryRecorder canaries = new CanaryRecorder(clock);
-                gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder, canaries) : null;
+                gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm)) : null;
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
                 ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
@@ -122,6 +125,8 @@ public final class NuriServer implements AutoCloseable {
                 driverName = driver.name();
                 ready = controller::isRunning;
                 restarter = controller::restartInstance;
+                usageDriver = driver;
+                inflightForApm = inflight;
             }
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             Server api = Server.builder()
@@ -134,6 +139,7 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
+                    .annotatedService(new ApmApi(store, apm, usageDriver, inflightForApm))
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
@@ -150,10 +156,11 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries) {
+            CanaryRecorder canaries, ApmRecorder apm) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
+                .requestListener(apm)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());

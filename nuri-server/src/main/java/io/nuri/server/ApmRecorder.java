@@ -1,0 +1,41 @@
+package io.nuri.server;
+
+import com.linecorp.armeria.common.Cookie;
+import io.nuri.apm.ApmHub;
+import io.nuri.apm.Transaction;
+import io.nuri.gateway.RequestSample;
+import java.util.function.Consumer;
+
+/**
+ * Feeds the APM from the gateway: one transaction per completed request of a routed app. The
+ * user behind a request is its {@code JSESSIONID} cookie (the session cookie of the agencies'
+ * Java apps), else the client address.
+ */
+final class ApmRecorder implements Consumer<RequestSample> {
+    static final String USER_COOKIE = "JSESSIONID";
+
+    private final ApmHub hub;
+
+    ApmRecorder(ApmHub hub) {
+        this.hub = hub;
+    }
+
+    @Override
+    public void accept(RequestSample s) {
+        if (s.app() == null) {
+            return; // no route matched: not an app's request
+        }
+        String user = null;
+        if (s.requestHeaders() != null) {
+            for (Cookie c : s.requestHeaders().cookies()) {
+                if (USER_COOKIE.equals(c.name())) {
+                    user = c.value();
+                    break;
+                }
+            }
+        }
+        hub.record(s.namespace(), s.app(), new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
+                s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
+                user != null ? user : s.clientAddress(), s.traceId()));
+    }
+}

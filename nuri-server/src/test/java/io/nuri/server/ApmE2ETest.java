@@ -1,0 +1,95 @@
+package io.nuri.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Requests through the real gateway show up in the APM API and `nuri metrics`. */
+class ApmE2ETest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void requestsThroughTheGatewayAreMeasured() throws Exception {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.apply(tmp.resolve("web.yaml"), """
+                    apiVersion: nuri.io/v1
+                    kind: App
+                    metadata: {name: web}
+                    spec:
+                      run: {jar: %s}
+                      replicas: 1
+                      probes: {readiness: {http: {path: /health}}}
+                      routes: [{path: /}]
+                    """.formatted(ServerProcess.SAMPLE_JAR));
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 1);
+            long before = System.currentTimeMillis();
+            int ok = 0;
+            int failed = 0;
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                for (int i = 0; i < 40; i++) {
+                    String path = i % 10 == 9 ? "/fail?rate=1" : "/work?ms=20";
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.gatewayUrl() + path)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() >= 500) {
+                        failed++;
+                    } else {
+                        ok++;
+                    }
+                }
+            }
+            assertThat(failed).isEqualTo(4);
+            int okFinal = ok;
+
+            JsonNode m = server.http("GET", "/api/v1/namespaces/default/apps/web/metrics?seconds=60", null, server.token()).json();
+            long total = 0;
+            for (JsonNode p : m.path("series").path("points")) {
+                total += p.path("requests").asLong();
+            }
+            assertThat(total).isEqualTo(40);
+            assertThat(m.path("series").path("resolutionSeconds").asInt()).isEqualTo(1);
+            assertThat(m.path("instances")).hasSize(1);
+            assertThat(m.path("instances").get(0).path("memoryBytes").asLong()).isPositive();
+
+            JsonNode tx = server.http("GET", "/api/v1/namespaces/default/apps/web/transactions?status=5xx&from=" + before, null,
+                    server.token()).json();
+            assertThat(tx.path("transactions")).hasSize(4).allSatisfy(t -> {
+                assertThat(t.path("status").asInt()).isGreaterThanOrEqualTo(500);
+                assertThat(t.path("path").asText()).isEqualTo("/fail");
+            });
+            JsonNode slow = server.http("GET", "/api/v1/namespaces/default/apps/web/transactions?minMs=20&status=200", null,
+                    server.token()).json();
+            assertThat(slow.path("transactions").size()).isEqualTo(okFinal);
+
+            JsonNode heat = server.http("GET", "/api/v1/namespaces/default/apps/web/heatmap", null, server.token()).json();
+            long cells = 0;
+            for (JsonNode c : heat.path("cells")) {
+                cells += c.path("count").asLong();
+            }
+            assertThat(cells).isEqualTo(40);
+
+            JsonNode all = server.http("GET", "/api/v1/apm/apps", null, server.token()).json();
+            assertThat(all).anySatisfy(a -> assertThat(a.path("app").asText()).isEqualTo("web"));
+            assertThat(server.http("GET", "/api/v1/namespaces/default/apps/nope/metrics", null, server.token()).status()).isEqualTo(404);
+            assertThat(server.http("GET", "/api/v1/apm/apps", null, null).status()).isEqualTo(401);
+
+            ServerProcess.CliResult cli = server.nuri("metrics", "web", "-o", "json");
+            assertThat(cli.code()).as(cli.err()).isZero();
+            JsonNode j = cli.json();
+            assertThat(j.path("app").asText()).isEqualTo("web");
+            assertThat(j.has("tps") && j.has("apdex") && j.has("p95Ms") && j.has("errorRate") && j.has("activeUsers")
+                    && j.has("inFlight")).isTrue();
+            ServerProcess.CliResult table = server.nuri("metrics", "web");
+            assertThat(table.out()).contains("TPS").contains("APDEX").contains("web");
+        }
+    }
+}
