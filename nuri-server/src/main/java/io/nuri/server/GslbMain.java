@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -102,19 +101,14 @@ public final class GslbMain implements Callable<Integer> {
         }
         Path stateFile = dir.resolve(ServerLocation.SERVER_FILE);
         writeState(stateFile, gslb);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable shutdown = () -> {
+        StopSignal stop = StopSignal.onTermOrInt("gslb-shutdown", () -> {
             try {
                 Files.deleteIfExists(stateFile);
             } catch (IOException ignored) {
                 // best effort: a stale file names a port nobody answers on
             }
             gslb.close();
-            stopped.countDown();
-        };
-        for (String signal : List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "gslb-shutdown").start());
-        }
+        });
         System.out.println("Nuri GSLB is running for " + services.stream().map(GlobalService::name).toList() + ".");
         if (gslb.dnsPort() >= 0) {
             System.out.println("  DNS:    " + bind + " port " + gslb.dnsPort() + " (UDP and TCP)   try: dig @" + bind + " -p "
@@ -125,7 +119,7 @@ public final class GslbMain implements Callable<Integer> {
         }
         System.out.println("  Status: ./nuri gslb status --data-dir " + dir);
         System.out.flush();
-        stopped.await();
+        stop.await();
         return 0;
     }
 

@@ -5,9 +5,7 @@ import io.nuri.kubernetes.AppOperator;
 import io.nuri.kubernetes.KubernetesSync;
 import io.nuri.kubernetes.RouteKind;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,19 +48,14 @@ public final class OperatorMain implements Callable<Integer> {
         KubernetesClient client = target.client();
         AppOperator operator = new AppOperator(client, new KubernetesSync(client, target.options()), watchNamespace)
                 .start(resyncSeconds * 1000L);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable shutdown = () -> {
+        StopSignal stop = StopSignal.onTermOrInt("operator-shutdown", () -> {
             operator.close();
             client.close();
-            stopped.countDown();
-        };
-        for (String signal : List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "operator-shutdown").start());
-        }
+        });
         System.out.println("Nuri operator is watching App resources in " + (watchNamespace == null ? "every namespace" : watchNamespace)
                 + " on " + client.getMasterUrl());
         System.out.flush();
-        stopped.await();
+        stop.await();
         return 0;
     }
 }

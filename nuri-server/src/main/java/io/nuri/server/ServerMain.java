@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
@@ -187,15 +186,7 @@ public final class ServerMain implements Callable<Integer> {
                 return 1;
             }
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable shutdown = () -> {
-            server.close();
-            stopped.countDown();
-        };
-        // Handle TERM/INT ourselves so an orderly stop exits 0 (a plain shutdown hook exits 143).
-        for (String signal : List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "nuri-shutdown").start());
-        }
+        StopSignal stop = StopSignal.onTermOrInt("nuri-shutdown", server::close);
         System.out.println("Nuri " + NuriServer.VERSION + " is running.");
         System.out.println("  API:    " + server.apiUrl() + "  (token: " + settings.dataDir().resolve(AdminToken.FILE) + ")");
         server.gatewayUrl().ifPresent(url -> System.out.println("  Gateway: " + url + "  (routes from each app's spec.routes)"));
@@ -205,7 +196,7 @@ public final class ServerMain implements Callable<Integer> {
         server.announce();
         System.out.println("  Try:    NURI_HOME=" + settings.dataDir() + " ./nuri get instances   (Ctrl-C stops Nuri and its instances)");
         System.out.flush();
-        stopped.await();
+        stop.await();
         return 0;
     }
 
