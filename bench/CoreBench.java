@@ -30,7 +30,7 @@ import java.util.Locale;
 
 public class CoreBench {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     static final Path ROOT = Path.of("").toAbsolutePath();
     static final List<Process> started = new ArrayList<>();
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The console's files over a real Armeria server next to an API-like route, as NuriServer wires it. */
 class ConsoleServiceTest {
     static Server server;
-    static final HttpClient client = HttpClient.newHttpClient();
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() {

@@ -203,7 +203,7 @@ public final class DemoMain implements Runnable {
             }
 
             void awaitServing(int gatewayPort, Duration timeout) throws InterruptedException {
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (System.nanoTime() < deadline) {
                     if (!process.isAlive()) {
@@ -282,7 +282,7 @@ public final class DemoMain implements Runnable {
             }
 
             void start() {
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
                 long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos(); // bounded even if nobody presses Enter
                 for (int i = 0; i < clients; i++) {
                     threads.add(Thread.ofVirtual().start(() -> {

@@ -71,7 +71,7 @@ public final class GatewayMain implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stopped.countDown());
         }
         System.out.println("Nuri gateway on http://" + host + ":" + gateway.port() + ", routing by " + url);
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build()) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/api/v1/routing"))
                     .header("Authorization", "Bearer " + bearer).timeout(Duration.ofSeconds(5)).build();
             long lastVersion = -1;

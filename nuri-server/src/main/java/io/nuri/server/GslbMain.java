@@ -188,7 +188,7 @@ public final class GslbMain implements Callable<Integer> {
             }
             HttpResponse<String> res;
             try {
-                res = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build().send(
+                res = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(3)).build().send(
                         HttpRequest.newBuilder(URI.create(location.url() + "/status"))
                                 .header("Authorization", "Bearer " + location.token())
                                 .timeout(Duration.ofSeconds(10)).build(),

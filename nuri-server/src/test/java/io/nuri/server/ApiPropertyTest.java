@@ -46,7 +46,7 @@ class ApiPropertyTest {
         dataDir = Files.createTempDirectory("nuri-prop");
         server = NuriServer.start(new ServerSettings(dataDir, "127.0.0.1", 0, "127.0.0.1", 0, null, null, Duration.ofSeconds(2), "warn", List.of()));
         token = Files.readString(dataDir.resolve(AdminToken.FILE)).trim();
-        http = HttpClient.newHttpClient();
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         // One app that exists, so mutations can also hit "configured" and scale paths.
         assertThat(apply(baseSpec().toString(), false).statusCode()).isEqualTo(200);
     }

@@ -35,7 +35,7 @@ class ApmE2ETest {
             long before = System.currentTimeMillis();
             int ok = 0;
             int failed = 0;
-            try (HttpClient http = HttpClient.newHttpClient()) {
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
                 for (int i = 0; i < 40; i++) {
                     String path = i % 10 == 9 ? "/fail?rate=1" : "/work?ms=20";
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.gatewayUrl() + path)).build(),

@@ -20,7 +20,7 @@ final class GatewayClients implements AutoCloseable {
     private final List<Thread> threads;
 
     GatewayClients(String url, int clients, Consumer<HttpResponse<String>> onAnswer, Consumer<Exception> onFailure) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build();
         threads = IntStream.range(0, clients).mapToObj(n -> Thread.ofVirtual().start(() -> {
             while (running.get()) {

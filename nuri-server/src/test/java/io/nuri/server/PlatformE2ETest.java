@@ -85,7 +85,7 @@ class PlatformE2ETest {
     }
 
     static String get(int port, String path) throws Exception {
-        try (HttpClient c = HttpClient.newHttpClient()) {
+        try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         }

@@ -198,7 +198,7 @@ final class ServerProcess implements AutoCloseable {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()) {
             java.net.http.HttpResponse<String> r = client.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             return new HttpResult(r.statusCode(), r.body());
         } catch (IOException e) {
