@@ -8,6 +8,7 @@ import io.nuri.api.model.Event;
 import io.nuri.api.model.Revision;
 import io.nuri.api.model.StoredApp;
 import io.nuri.api.spec.App;
+import io.nuri.api.spec.Autoscale;
 import io.nuri.api.spec.RevisionTemplate;
 import io.nuri.api.spec.RunSpec;
 import io.nuri.store.ConflictException;
@@ -76,10 +77,15 @@ public final class AppService {
         Optional<StoredApp> existing = tx.app(applied.namespace(), applied.name());
         // A paused rollout stays paused until `rollout resume`: apply of a file that does not say
         // `paused: true` must not roll out what the operator held back.
-        App app = existing.filter(e -> e.app().spec().rollout().paused() && !applied.spec().rollout().paused())
+        App held = existing.filter(e -> e.app().spec().rollout().paused() && !applied.spec().rollout().paused())
                 .map(e -> applied.withSpec(applied.spec().withRollout(
                         RolloutService.withPaused(applied.spec().rollout(), true))))
                 .orElse(applied);
+        // An autoscaled app keeps the count the autoscaler reached, within the new bounds: applying
+        // the same file again must not reset it (the file has no replicas to say otherwise).
+        Autoscale autoscale = held.spec().autoscale();
+        App app = autoscale == null || existing.isEmpty() ? held
+                : held.withSpec(held.spec().withReplicas(autoscale.clamp(existing.get().app().spec().replicas())));
         Instant now = clock.instant();
         if (existing.isPresent() && existing.get().deleting()) {
             throw new ConflictException("app " + app.key() + " is being deleted; apply again once it is gone");
@@ -142,6 +148,12 @@ public final class AppService {
         }
         return store.write(tx -> {
             StoredApp app = requireApp(tx, namespace, name);
+            Autoscale autoscale = app.app().spec().autoscale();
+            if (autoscale != null) {
+                throw new ConflictException("app " + app.key() + " is autoscaled between " + autoscale.minReplicas()
+                        + " and " + autoscale.maxReplicas() + " replicas; change spec.autoscale.minReplicas or"
+                        + " maxReplicas (or remove spec.autoscale) instead of scaling by hand");
+            }
             int from = app.app().spec().replicas();
             if (from == replicas) {
                 return app;

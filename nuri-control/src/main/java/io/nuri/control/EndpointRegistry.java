@@ -4,6 +4,9 @@ import io.nuri.api.model.Endpoint;
 import io.nuri.api.model.Instance;
 import io.nuri.api.model.InstanceState;
 import io.nuri.api.model.RoutingTable;
+import io.nuri.api.spec.AppSpec;
+import io.nuri.api.spec.Autoscale;
+import io.nuri.api.spec.Traffic;
 import io.nuri.api.model.StoredApp;
 import io.nuri.store.Store;
 import java.util.ArrayList;
@@ -159,10 +162,27 @@ public final class EndpointRegistry implements AutoCloseable {
             }
             endpoints.sort(Comparator.comparing(Endpoint::instanceId));
             routing.add(new RoutingTable.AppRouting(a.namespace(), a.name(), a.app().spec().routes(),
-                    a.app().spec().traffic(), endpoints));
+                    trafficOf(a.app().spec()), endpoints, holdOf(a.app().spec())));
         }
         routing.sort(Comparator.comparing(RoutingTable.AppRouting::key));
         return new RoutingTable(version, routing);
+    }
+
+    /** The gateway's traffic policy: an autoscaled app's warm-up ramps new instances' share as long. */
+    private static Traffic trafficOf(AppSpec spec) {
+        Traffic t = spec.traffic();
+        Autoscale a = spec.autoscale();
+        if (a == null || a.warmup(t) <= t.warmupSeconds()) {
+            return t;
+        }
+        return new Traffic(t.loadBalancer(), a.warmup(t), t.affinity(), t.retries(), t.timeoutSeconds());
+    }
+
+    /** Apps that scale to zero have their requests held while the first instance starts. */
+    private static RoutingTable.Hold holdOf(AppSpec spec) {
+        Autoscale a = spec.autoscale();
+        return a == null || !a.scalesToZero() ? null
+                : new RoutingTable.Hold(a.maxHeldRequests(), a.holdTimeoutSeconds() * 1000L);
     }
 
     @Override

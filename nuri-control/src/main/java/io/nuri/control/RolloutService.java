@@ -186,8 +186,7 @@ public final class RolloutService {
     static StoredApp pointAt(Store.Tx tx, StoredApp app, Revision target, Instant now) {
         AppSpec s = app.app().spec();
         RevisionTemplate t = target.template();
-        AppSpec spec = new AppSpec(t.run(), t.env(), t.port(), s.replicas(), t.probes(), t.restartPolicy(), t.resources(),
-                t.volumes(), s.routes(), s.traffic(), s.rollout());
+        AppSpec spec = s.withTemplate(t);
         return tx.putApp(new StoredApp(app.app().withSpec(spec), app.version(), app.generation(), target.number(), false,
                 app.createdAt(), now), app.version());
     }

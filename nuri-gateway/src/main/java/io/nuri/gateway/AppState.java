@@ -30,6 +30,7 @@ final class AppState implements LoadBalancer.Pool {
     final int attempts;
     final int retryOn; // RETRY_* bits
     final String noReadyMessage;
+    final io.nuri.api.model.RoutingTable.Hold hold; // null: no Ready instance is a 503 at once
 
     private final int[] weights;
     private final long[] readyMillis;
@@ -40,6 +41,12 @@ final class AppState implements LoadBalancer.Pool {
 
     AppState(String namespace, String app, Traffic traffic, Upstream[] upstreams, LoadBalancer balancer,
             RetryBudget budget) {
+        this(namespace, app, traffic, upstreams, balancer, budget, null);
+    }
+
+    AppState(String namespace, String app, Traffic traffic, Upstream[] upstreams, LoadBalancer balancer,
+            RetryBudget budget, io.nuri.api.model.RoutingTable.Hold hold) {
+        this.hold = hold;
         this.namespace = namespace;
         this.app = app;
         this.key = namespace + '/' + app;

@@ -64,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     /** In-flight counters by instance id, kept after an instance leaves the table until it drained. */
     private final ConcurrentHashMap<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
     private final Map<String, Integer> retiredAge = new HashMap<>();
+    private final HeldRequests held = new HeldRequests();
     /** Per app key: the app's session cookie value -> instance id that set it (cookie affinity). */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, String>> sessions = new ConcurrentHashMap<>();
 
@@ -133,6 +134,7 @@ public final class Gateway implements AutoCloseable {
             }
             final Map<String, Upstream> nextUpstreams = new HashMap<>();
             final List<RouteTable.Entry> entries = new ArrayList<>();
+            final Map<String, AppState> appStates = new HashMap<>();
             for (RoutingTable.AppRouting ar : next.apps()) {
                 final Traffic traffic = ar.traffic() == null ? Traffic.DEFAULTS : ar.traffic();
                 final Upstream[] ups = new Upstream[ar.endpoints().size()];
@@ -146,7 +148,8 @@ public final class Gateway implements AutoCloseable {
                     ups[i] = u;
                 }
                 final AppState app = new AppState(ar.namespace(), ar.app(), traffic, ups, balancer(traffic),
-                        budget(ar.key(), traffic));
+                        budget(ar.key(), traffic), ar.hold());
+                appStates.put(ar.key(), app);
                 for (Route r : ar.routes()) {
                     final String host = r.host() == null || r.host().isEmpty() || Route.ANY_HOST.equals(r.host())
                             ? null : r.host().toLowerCase(java.util.Locale.ROOT);
@@ -157,6 +160,7 @@ public final class Gateway implements AutoCloseable {
             }
             table = new RouteTable(next.version(), entries);
             source = next;
+            held.release(appStates);
             // Retire counters of instances that left, once they drained and a full update passed.
             for (String id : upstreams.keySet()) {
                 if (!nextUpstreams.containsKey(id)) {
@@ -218,6 +222,15 @@ public final class Gateway implements AutoCloseable {
         budgets.put(appKey, b);
         budgetPolicies.put(appKey, r);
         return b;
+    }
+
+    /** Requests waiting for an instance of an app that scales from zero (see {@link HeldRequests}). */
+    public int held(String namespace, String app) {
+        return held.held(namespace + '/' + app);
+    }
+
+    HeldRequests heldRequests() {
+        return held;
     }
 
     /**

@@ -34,18 +34,24 @@ final class ProxyService implements HttpService {
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        final RouteTable table = gateway.table();
         final RequestHeaders headers = req.headers();
-        final String authority = headers.authority();
-        final String host = RouteTable.hostOf(authority);
-        final String path = ctx.path();
-
         String requestId = headers.get(X_REQUEST_ID);
         final boolean newId = requestId == null || requestId.isEmpty();
         if (newId) {
             requestId = newRequestId();
         }
         ctx.addAdditionalResponseHeader(X_REQUEST_ID, requestId);
+        return route(ctx, req, requestId, newId, false);
+    }
+
+    /** Matches the route on the current table and sends the request on; {@code released}: it was held. */
+    private HttpResponse route(ServiceRequestContext ctx, HttpRequest req, String requestId, boolean newId,
+            boolean released) {
+        final RouteTable table = gateway.table();
+        final RequestHeaders headers = req.headers();
+        final String authority = headers.authority();
+        final String host = RouteTable.hostOf(authority);
+        final String path = ctx.path();
 
         final RouteTable.Entry route = table.match(host, path);
         final Consumer<RequestSample> listener = gateway.listener();
@@ -61,6 +67,9 @@ final class ProxyService implements HttpService {
         }
         final AppState app = route.app;
         if (app.upstreams.length == 0) {
+            if (app.hold != null && !released) {
+                return gateway.heldRequests().hold(ctx, app, () -> route(ctx, req, requestId, newId, true));
+            }
             if (listener != null) {
                 emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, null));
             }

@@ -12,6 +12,7 @@ import io.nuri.control.ControllerSettings;
 import io.nuri.control.EndpointRegistry;
 import io.nuri.control.CanaryMetrics;
 import io.nuri.control.InflightSource;
+import io.nuri.control.autoscale.Autoscaler;
 import io.nuri.gateway.Gateway;
 import io.nuri.gateway.GatewayBuilder;
 import io.nuri.gateway.tls.TlsOptions;
@@ -95,6 +96,7 @@ public final class NuriServer implements AutoCloseable {
             Driver usageDriver = null;
             InflightSource inflightForApm = InflightSource.NONE;
             Gateway gateway = null;
+            Autoscaler autoscaler = null;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
                 KubernetesBackend backend = push(stopOrder, kubernetes.backend(store, clock));
@@ -108,7 +110,10 @@ public final class NuriServer implements AutoCloseable {
                 Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
                 Prober prober = push(stopOrder, Runtimes.prober());
                 CanaryRecorder canaries = new CanaryRecorder(clock);
-                gateway = settings.gatewayEnabled() ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm)) : null;
+                AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
+                gateway = settings.gatewayEnabled()
+                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), scaleSignals) : null;
+                scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
                 ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());
@@ -121,6 +126,8 @@ public final class NuriServer implements AutoCloseable {
                     push(stopOrder, registry.subscribe(gateway::update));
                 }
                 push(stopOrder, controller).start();
+                autoscaler = push(stopOrder, new Autoscaler(store, registry, scaleSignals, clock));
+                autoscaler.start();
                 logs = Runtimes.logSource(driver);
                 driverName = driver.name();
                 ready = controller::isRunning;
@@ -140,6 +147,7 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
                     .annotatedService(new ApmApi(store, apm, usageDriver, inflightForApm))
+                    .annotatedService(new AutoscaleApi(store, autoscaler))
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
@@ -156,11 +164,12 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries, ApmRecorder apm) {
+            CanaryRecorder canaries, ApmRecorder apm, AutoscaleSignals scaleSignals) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
                 .requestListener(apm)
+                .requestListener(scaleSignals)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());

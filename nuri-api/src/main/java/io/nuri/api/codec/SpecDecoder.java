@@ -25,6 +25,7 @@ import io.nuri.api.spec.Probes;
 import io.nuri.api.spec.Quantities;
 import io.nuri.api.spec.Resources;
 import io.nuri.api.spec.RestartPolicy;
+import io.nuri.api.spec.Autoscale;
 import io.nuri.api.spec.Rollout;
 import io.nuri.api.spec.Route;
 import io.nuri.api.spec.RunSpec;
@@ -67,7 +68,7 @@ public final class SpecDecoder {
     static final List<String> METADATA_FIELDS = List.of("name", "namespace", "labels");
     static final List<String> SPEC_FIELDS =
             List.of("run", "env", "port", "replicas", "probes", "restartPolicy", "resources", "volumes",
-                    "routes", "traffic", "rollout");
+                    "routes", "traffic", "rollout", "autoscale");
     static final List<String> RUN_FIELDS = List.of("jar", "command", "args", "javaOpts", "workingDir");
     static final List<String> PROBES_FIELDS = List.of("startup", "readiness", "liveness");
     static final List<String> PROBE_FIELDS = List.of("http", "tcp", "exec", "initialDelaySeconds",
@@ -360,6 +361,14 @@ public final class SpecDecoder {
         Map<String, String> env = env(r);
         int port = r.integer("port", AppSpec.DEFAULT_PORT, between(1, 65535));
         int replicas = r.integer("replicas", 1, between(0, MAX_REPLICAS));
+        Autoscale autoscale = AutoscaleReader.read(r.object("autoscale", AutoscaleReader.FIELDS));
+        if (autoscale != null) {
+            if (r.has("replicas")) {
+                r.error("replicas", "leave it out when spec.autoscale is set: the autoscaler owns the count between"
+                        + " autoscale.minReplicas and autoscale.maxReplicas");
+            }
+            replicas = autoscale.initialReplicas();
+        }
         Probes probes = probes(r.object("probes", PROBES_FIELDS));
         RestartPolicy restartPolicy = restartPolicy(r);
         Resources resources = resources(r.object("resources", RESOURCES_FIELDS));
@@ -367,7 +376,8 @@ public final class SpecDecoder {
         List<Route> routes = routes(r);
         Traffic traffic = traffic(r.object("traffic", TRAFFIC_FIELDS));
         Rollout rollout = rollout(r.object("rollout", ROLLOUT_FIELDS));
-        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, rollout);
+        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, rollout,
+                autoscale);
     }
 
     private static RunSpec run(NodeReader r, Path baseDir) {
@@ -797,17 +807,22 @@ public final class SpecDecoder {
 
     /** An integer >= 0 or a percentage "N%" (N from 0 to 100), as canonical text; null when bad. */
     private static String intOrPercent(NodeReader r, String field, String dflt) {
+        return intOrPercent(r, field, dflt, 100);
+    }
+
+    static String intOrPercent(NodeReader r, String field, String dflt, int maxPercent) {
         JsonNode v = r.raw(field);
         if (v == null) {
             return dflt;
         }
         String text = v.isTextual() ? v.textValue() : v.isIntegralNumber() ? v.bigIntegerValue().toString() : null;
-        String problem = text == null ? "must be an integer or a percentage like \"25%\"" : IntOrPercent.problem(text);
+        String problem = text == null ? "must be an integer or a percentage like \"25%\""
+                : IntOrPercent.problem(text, maxPercent);
         if (problem != null) {
             r.error(field, problem + ", got " + NodeReader.describe(v));
             return null;
         }
-        return IntOrPercent.canonical(text);
+        return text.replaceFirst("^0+(?=[0-9])", ""); // canonical: leading zeros dropped
     }
 
     private static Rollout.Canary canary(NodeReader r) {

@@ -18,16 +18,29 @@ public record RoutingTable(long version, List<AppRouting> apps) {
         apps = List.copyOf(apps);
     }
 
-    /** One app's part of the table. */
+    /**
+     * One app's part of the table.
+     *
+     * @param hold when set (an app that scales to zero), a request that finds no Ready endpoint
+     *     waits for one instead of getting a 503 at once; null: 503 at once
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record AppRouting(String namespace, String app, List<Route> routes, Traffic traffic,
-            List<Endpoint> endpoints) {
+            List<Endpoint> endpoints, Hold hold) {
         public AppRouting {
             routes = List.copyOf(routes);
             endpoints = List.copyOf(endpoints);
+        }
+
+        public AppRouting(String namespace, String app, List<Route> routes, Traffic traffic, List<Endpoint> endpoints) {
+            this(namespace, app, routes, traffic, endpoints, null);
         }
 
         public String key() {
             return namespace + "/" + app;
         }
     }
+
+    /** Requests held while an app at zero starts: at most {@code maxRequests}, each up to {@code timeoutMillis}. */
+    public record Hold(int maxRequests, long timeoutMillis) {}
 }

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * What the operator wants for an app. The decoder fills every default, so a stored spec is
  * explicit. Later sections ({@code routes}, {@code rollout}, {@code autoscale}) are added as one
- * more component each, with one decoder method each in {@code SpecDecoder}.
+ * more component each, with one decoder method each in {@code SpecDecoder}. With {@code autoscale}
+ * set, {@code replicas} is the autoscaler's current count (it writes it like {@code nuri scale}).
  *
  * @param port the port the app listens on inside its own network namespace (Kubernetes
  *     containerPort); the process driver gives each instance a free port in {@code $PORT} instead
@@ -24,7 +25,8 @@ public record AppSpec(
         List<VolumeSpec> volumes,
         List<Route> routes,
         Traffic traffic,
-        Rollout rollout) {
+        Rollout rollout,
+        Autoscale autoscale) {
 
     public static final int DEFAULT_PORT = 8080;
 
@@ -36,18 +38,24 @@ public record AppSpec(
         rollout = rollout == null ? Rollout.DEFAULTS : rollout;
     }
 
-    /** The core sections only; routes, traffic and rollout take their defaults. */
+    /** The core sections only; routes, traffic and rollout take their defaults, no autoscaling. */
     public AppSpec(RunSpec run, Map<String, String> env, int port, int replicas, Probes probes,
             RestartPolicy restartPolicy, Resources resources, List<VolumeSpec> volumes) {
-        this(run, env, port, replicas, probes, restartPolicy, resources, volumes, null, null, null);
+        this(run, env, port, replicas, probes, restartPolicy, resources, volumes, null, null, null, null);
     }
 
     public AppSpec withReplicas(int n) {
-        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes, routes, traffic, rollout);
+        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes, routes, traffic, rollout, autoscale);
     }
 
     public AppSpec withRollout(Rollout r) {
-        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, r);
+        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, r, autoscale);
+    }
+
+    /** The same spec with the run template of {@code t} (rollout undo). */
+    public AppSpec withTemplate(RevisionTemplate t) {
+        return new AppSpec(t.run(), t.env(), t.port(), replicas, t.probes(), t.restartPolicy(), t.resources(),
+                t.volumes(), routes, traffic, rollout, autoscale);
     }
 
     /**

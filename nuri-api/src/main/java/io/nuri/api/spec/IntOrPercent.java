@@ -12,14 +12,19 @@ public final class IntOrPercent {
 
     /** @throws IllegalArgumentException with a reason fit for a validation message */
     public static int resolve(String value, int total, boolean roundUp) {
+        return resolve(value, total, roundUp, 100);
+    }
+
+    /** As {@link #resolve(String, int, boolean)} with percentages up to {@code maxPercent} (a rate: "1000%"). */
+    public static int resolve(String value, int total, boolean roundUp, int maxPercent) {
         String v = value.trim();
         if (v.endsWith("%")) {
             int pct = parse(v.substring(0, v.length() - 1), value);
-            if (pct > 100) {
-                throw new IllegalArgumentException("must be at most 100%, got \"" + value + "\"");
+            if (pct > maxPercent) {
+                throw new IllegalArgumentException("must be at most " + maxPercent + "%, got \"" + value + "\"");
             }
             long scaled = (long) pct * total;
-            return (int) (roundUp ? (scaled + 99) / 100 : scaled / 100);
+            return (int) Math.min(Integer.MAX_VALUE, roundUp ? (scaled + 99) / 100 : scaled / 100);
         }
         return parse(v, value);
     }
@@ -30,6 +35,11 @@ public final class IntOrPercent {
      * no spaces, no sign.
      */
     public static String problem(String value) {
+        return problem(value, 100);
+    }
+
+    /** As {@link #problem(String)} with percentages up to {@code maxPercent}. */
+    public static String problem(String value, int maxPercent) {
         if (value == null) {
             return "required";
         }
@@ -41,8 +51,8 @@ public final class IntOrPercent {
         }
         String digits = m.group(1).replaceFirst("^0+(?=.)", "");
         boolean percent = !m.group(2).isEmpty();
-        if (percent && (digits.length() > 3 || Integer.parseInt(digits) > 100)) {
-            return "must be at most 100%";
+        if (percent && (digits.length() > 6 || Integer.parseInt(digits) > maxPercent)) {
+            return "must be at most " + maxPercent + "%";
         }
         if (digits.length() > 10 || Long.parseLong(digits) > Integer.MAX_VALUE) {
             return "must be at most " + Integer.MAX_VALUE;
