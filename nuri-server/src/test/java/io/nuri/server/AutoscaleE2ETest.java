@@ -1,0 +1,175 @@
+package io.nuri.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The autoscaler on a real platform: real instances, real load through the gateway. */
+class AutoscaleE2ETest {
+    @TempDir
+    Path tmp;
+
+    int replicas(ServerProcess server, String app) {
+        return server.http("GET", "/api/v1/namespaces/default/apps/" + app + "/autoscale", null, server.token()).json()
+                .path("replicas").asInt();
+    }
+
+    @Test
+    void aLoadStepScalesOutWithinTheBoundsAndCalmScalesBackIn() throws Exception {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.apply(tmp.resolve("web.yaml"), """
+                    apiVersion: nuri.io/v1
+                    kind: App
+                    metadata: {name: web}
+                    spec:
+                      run: {jar: %s}
+                      probes: {readiness: {http: {path: /health}}}
+                      routes: [{path: /}]
+                      autoscale:
+                        minReplicas: 1
+                        maxReplicas: 3
+                        targetConcurrency: 4
+                        stableWindowSeconds: 4
+                        scaleDownStabilizationSeconds: 6
+                    """.formatted(ServerProcess.SAMPLE_JAR));
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 1);
+            // Scaling by hand is refused while the autoscaler owns the count.
+            ServerProcess.CliResult scale = server.nuri("scale", "app", "web", "--replicas", "3");
+            assertThat(scale.code()).isNotZero();
+            assertThat(scale.err()).contains("is autoscaled between 1 and 3");
+
+            // A short spike (1 s of 6 requests of 150 ms on a target of 4) is no reason to scale.
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                List<Thread> spike = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    spike.add(Thread.ofVirtual().start(() -> {
+                        for (int k = 0; k < 6; k++) {
+                            try {
+                                http.send(HttpRequest.newBuilder(URI.create(server.gatewayUrl() + "/work?ms=150")).build(),
+                                        HttpResponse.BodyHandlers.discarding());
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    }));
+                }
+                for (Thread t : spike) {
+                    t.join();
+                }
+            }
+            Thread.sleep(6000);
+            assertThat(replicas(server, "web")).isEqualTo(1);
+            assertThat(server.events("web")).noneMatch(e -> e.path("reason").asText().startsWith("Scaled"));
+
+            // A step to 16 clients (4x the target on one instance): out to the maximum, never past it.
+            AtomicLong ok = new AtomicLong();
+            List<Object> failures = new CopyOnWriteArrayList<>();
+            AtomicInteger highest = new AtomicInteger();
+            try (GatewayClients load = new GatewayClients(server.gatewayUrl() + "/work?ms=200", 16, r -> {
+                if (r.statusCode() == 200) {
+                    ok.incrementAndGet();
+                } else {
+                    failures.add(r.statusCode());
+                }
+            }, failures::add)) {
+                await("scaled out to maxReplicas").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> {
+                            int n = replicas(server, "web");
+                            highest.accumulateAndGet(n, Math::max);
+                            return n == 3;
+                        });
+                await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 3);
+                for (int i = 0; i < 8; i++) { // the maximum holds under load
+                    highest.accumulateAndGet(replicas(server, "web"), Math::max);
+                    Thread.sleep(250);
+                }
+            }
+            assertThat(highest.get()).isEqualTo(3);
+            assertThat(failures).isEmpty();
+            assertThat(ok.get()).isPositive();
+            JsonNode up = server.events("web").stream().filter(e -> e.path("reason").asText().equals("ScaledUp"))
+                    .findFirst().orElseThrow();
+            assertThat(up.path("message").asText()).contains("autoscaled 1 -> ").contains("concurrency")
+                    .contains("target 4 per instance");
+
+            // Load gone: back to the minimum after the scale-down stabilization, not below it.
+            await("scaled in to minReplicas").atMost(Duration.ofSeconds(90)).until(() -> replicas(server, "web") == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.instances("web").size() == 1);
+            Thread.sleep(3000);
+            assertThat(replicas(server, "web")).isEqualTo(1);
+            assertThat(server.events("web")).anyMatch(e -> e.path("reason").asText().equals("ScaledDown"));
+
+            ServerProcess.CliResult status = server.nuri("autoscale", "status", "web", "-o", "json");
+            assertThat(status.code()).isZero();
+            JsonNode s = status.json();
+            assertThat(s.path("maxReplicas").asInt()).isEqualTo(3);
+            assertThat(s.path("decisions").size()).isGreaterThanOrEqualTo(2);
+            assertThat(s.path("decisions").get(0).path("to").asInt()).isEqualTo(1);
+            ServerProcess.CliResult table = server.nuri("autoscale", "status", "web");
+            assertThat(table.out()).contains("app/web: 1 replicas").contains("concurrency").contains("last decisions:");
+        }
+    }
+
+    @Test
+    void anIdleAppScalesToZeroAndWakesOnTheFirstRequestsWithoutFailingAny() throws Exception {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.apply(tmp.resolve("lazy.yaml"), """
+                    apiVersion: nuri.io/v1
+                    kind: App
+                    metadata: {name: lazy}
+                    spec:
+                      run: {jar: %s}
+                      probes: {readiness: {http: {path: /health}}}
+                      routes: [{path: /}]
+                      autoscale:
+                        minReplicas: 0
+                        maxReplicas: 2
+                        targetConcurrency: 10
+                        scaleToZeroAfterSeconds: 3
+                    """.formatted(ServerProcess.SAMPLE_JAR));
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("lazy").size() == 1);
+            await("scaled to zero").atMost(Duration.ofSeconds(60)).until(() -> replicas(server, "lazy") == 0);
+            await("instance stopped").atMost(Duration.ofSeconds(60)).until(() -> server.instances("lazy").isEmpty());
+            assertThat(server.events("lazy")).anyMatch(e -> e.path("reason").asText().equals("ScaledToZero"));
+
+            // Five users arrive at once: held by the gateway while the first instance starts, then served.
+            List<Integer> statuses = new CopyOnWriteArrayList<>();
+            List<Object> failures = new CopyOnWriteArrayList<>();
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                List<Thread> users = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    users.add(Thread.ofVirtual().start(() -> {
+                        try {
+                            statuses.add(http.send(HttpRequest.newBuilder(URI.create(server.gatewayUrl() + "/work?ms=10"))
+                                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+                        } catch (Exception e) {
+                            failures.add(e);
+                        }
+                    }));
+                }
+                for (Thread t : users) {
+                    t.join();
+                }
+            }
+            assertThat(failures).isEmpty();
+            assertThat(statuses).hasSize(5).containsOnly(200);
+            assertThat(server.events("lazy")).anyMatch(e -> e.path("reason").asText().equals("WokeFromZero")
+                    && e.path("message").asText().contains("held at zero"));
+            assertThat(replicas(server, "lazy")).isBetween(1, 2);
+        }
+    }
+}
