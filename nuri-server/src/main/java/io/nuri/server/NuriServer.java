@@ -93,7 +93,6 @@ public final class NuriServer implements AutoCloseable {
             InstanceApi.Restarter restarter;
             io.nuri.apm.ApmHub apm = new io.nuri.apm.ApmHub();
             Driver usageDriver = null;
-            InflightSource inflightForApm = InflightSource.NONE;
             Gateway gateway = null;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
@@ -126,7 +125,6 @@ public final class NuriServer implements AutoCloseable {
                 ready = controller::isRunning;
                 restarter = controller::restartInstance;
                 usageDriver = driver;
-                inflightForApm = inflight;
             }
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             Server api = Server.builder()
@@ -139,7 +137,7 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
-                    .annotatedService(new ApmApi(store, apm, usageDriver, inflightForApm))
+                    .annotatedService(new ApmApi(store, apm, usageDriver))
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
@@ -161,6 +159,7 @@ public final class NuriServer implements AutoCloseable {
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
                 .requestListener(apm)
+                .requestStartListener(apm::started)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());
