@@ -38,6 +38,23 @@ public final class ApmHub {
         window(namespace, app).record(t);
     }
 
+    /**
+     * A request of the app started (the gateway's start hook); run the returned callback once when
+     * it ends, whatever the outcome. Until then it counts in {@link #inFlightByAge} and in the
+     * series' {@code inFlight}. Ages are measured on this hub's clock.
+     */
+    public Runnable started(String namespace, String app) {
+        AppWindow w = window(namespace, app);
+        Object key = w.started(clock.getAsLong());
+        return () -> w.ended(key, clock.getAsLong());
+    }
+
+    /** The app's requests under way now, by age; {@link InFlightByAge#NONE} for an unknown app. */
+    public InFlightByAge inFlightByAge(String namespace, String app) {
+        AppWindow w = apps.get(namespace + "/" + app);
+        return w == null ? InFlightByAge.NONE : w.inFlightByAge(clock.getAsLong());
+    }
+
     private AppWindow window(String namespace, String app) {
         String key = namespace + "/" + app;
         return apps.computeIfAbsent(key, k -> new AppWindow(apdexThresholds.getOrDefault(k, DEFAULT_APDEX_MILLIS)));
@@ -75,6 +92,11 @@ public final class ApmHub {
     public List<Transaction> transactions(String namespace, String app, Predicate<Transaction> filter, int limit) {
         AppWindow w = apps.get(namespace + "/" + app);
         return w == null ? List.of() : w.transactions(filter, limit);
+    }
+
+    /** Every app the hub has a window for, as "namespace/app". */
+    public java.util.Set<String> appKeys() {
+        return java.util.Set.copyOf(apps.keySet());
     }
 
     /** Forgets an app (deleted). */

@@ -21,7 +21,9 @@ import org.HdrHistogram.Histogram;
  *   <li>the last 20,000 transactions, plus the 1,000 slowest and the last 2,000 failed ones, which
  *       an ordinary ring would lose first;
  *   <li>the last time each user was seen (at most 100,000 users; beyond that new users are not
- *       counted until old ones age out of the 5-minute window: a stated undercount, never a crash).
+ *       counted until old ones age out of the 5-minute window: a stated undercount, never a crash);
+ *   <li>the requests under way (one small object each, removed when the request ends) and, per
+ *       second and minute, the most that were under way at once.
  * </ul>
  * Writers are the gateway's event loops; one lock per app keeps a record() at a few hundred ns.
  */
@@ -48,6 +50,8 @@ final class AppWindow {
     private final int[] users = new int[SECONDS];
     private final int[] heat = new int[SECONDS * LatencyBuckets.COUNT];
     private final int[] heatErrors = new int[SECONDS * LatencyBuckets.COUNT];
+    private final int[] inFlightPeak = new int[SECONDS];
+    private final int[] inFlightEnd = new int[SECONDS]; // under way after the second's last start or end
 
     private final long[] minute = new long[MINUTES];
     private final int[] mCount = new int[MINUTES];
@@ -57,6 +61,8 @@ final class AppWindow {
     private final long[] mSumMicros = new long[MINUTES];
     private final long[] mMaxP95 = new long[MINUTES];
     private final int[] mUsers = new int[MINUTES];
+    private final int[] mInFlightPeak = new int[MINUTES];
+    private final int[] mInFlightEnd = new int[MINUTES];
 
     private final Histogram[] histograms = new Histogram[HISTOGRAM_SECONDS];
     private final long[] histogramSecond = new long[HISTOGRAM_SECONDS];
@@ -69,6 +75,8 @@ final class AppWindow {
             new PriorityQueue<>(SLOWEST + 1, (a, b) -> Long.compare(a.durationMicros(), b.durationMicros()));
 
     private final Map<String, Long> lastSeen = new HashMap<>();
+    /** Start times (ms) of the requests under way, by a key object per request. */
+    private final Map<Object, Long> inFlight = new IdentityHashMap<>();
 
     AppWindow(long apdexThresholdMillis) {
         this.apdexMicros = apdexThresholdMillis * 1000;
@@ -131,6 +139,51 @@ final class AppWindow {
         }
     }
 
+    /** Registers a request under way since {@code nowMillis}; {@link #ended} with the returned key ends it. */
+    synchronized Object started(long nowMillis) {
+        Object key = new Object();
+        inFlight.put(key, nowMillis);
+        noteInFlight(Math.floorDiv(nowMillis, 1000));
+        return key;
+    }
+
+    /** Idempotent: a key that already ended changes nothing. */
+    synchronized void ended(Object key, long nowMillis) {
+        if (inFlight.containsKey(key)) {
+            long s = Math.floorDiv(nowMillis, 1000);
+            noteInFlight(s); // a new second starts from the level before this end: it was under way in it
+            inFlight.remove(key);
+            noteInFlight(s);
+        }
+    }
+
+    private void noteInFlight(long s) {
+        int n = inFlight.size();
+        int i = slot(s);
+        inFlightPeak[i] = Math.max(inFlightPeak[i], n);
+        inFlightEnd[i] = n;
+        int m = minuteSlot(Math.floorDiv(s, 60));
+        mInFlightPeak[m] = Math.max(mInFlightPeak[m], n);
+        mInFlightEnd[m] = n;
+    }
+
+    synchronized InFlightByAge inFlightByAge(long nowMillis) {
+        long under3 = 0;
+        long from3to8 = 0;
+        long over8 = 0;
+        for (long since : inFlight.values()) {
+            long age = nowMillis - since;
+            if (age < InFlightByAge.SLOW_MILLIS) {
+                under3++;
+            } else if (age < InFlightByAge.VERY_SLOW_MILLIS) {
+                from3to8++;
+            } else {
+                over8++;
+            }
+        }
+        return new InFlightByAge(under3, from3to8, over8);
+    }
+
     /** The one-second slot of {@code s}, cleared when it last held an older second. */
     private int slot(long s) {
         int i = (int) Math.floorMod(s, SECONDS);
@@ -141,6 +194,7 @@ final class AppWindow {
             p95Micros[i] = -1;
             Arrays.fill(heat, i * LatencyBuckets.COUNT, (i + 1) * LatencyBuckets.COUNT, 0);
             Arrays.fill(heatErrors, i * LatencyBuckets.COUNT, (i + 1) * LatencyBuckets.COUNT, 0);
+            inFlightPeak[i] = inFlightEnd[i] = inFlight.size();
             users[i] = activeUsers(s);
             int m = minuteSlot(Math.floorDiv(s, 60));
             mUsers[m] = Math.max(mUsers[m], users[i]);
@@ -153,6 +207,7 @@ final class AppWindow {
         if (minute[i] != m) {
             minute[i] = m;
             mCount[i] = mErrors[i] = mSatisfied[i] = mTolerating[i] = mUsers[i] = 0;
+            mInFlightPeak[i] = mInFlightEnd[i] = inFlight.size();
             mSumMicros[i] = 0;
             mMaxP95[i] = 0;
         }
@@ -227,27 +282,66 @@ final class AppWindow {
         return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
     }
 
-    /** One point per second for up to an hour; per minute for longer spans (up to a day). */
+    /**
+     * One point per second for up to an hour; per minute for longer spans (up to a day). A span
+     * without any request completed is left out unless requests were under way in it: a stuck
+     * backend shows as points with 0 requests and a steady {@code inFlight}. Nothing starts or
+     * ends in a span without a slot, so its level is the one left by the last slot before it.
+     */
     synchronized List<SeriesPoint> series(long nowMillis, int seconds) {
         long now = Math.floorDiv(nowMillis, 1000);
         List<SeriesPoint> out = new ArrayList<>();
         if (seconds <= SECONDS) {
-            for (long s = now - seconds + 1; s <= now; s++) {
+            long first = now - seconds + 1;
+            int level = 0;
+            int lastUsers = 0;
+            for (long s = first - 1; s > now - SECONDS; s--) {
                 int i = (int) Math.floorMod(s, SECONDS);
-                if (second[i] != s || count[i] == 0) {
-                    continue;
+                if (second[i] == s) {
+                    level = inFlightEnd[i];
+                    lastUsers = users[i];
+                    break;
                 }
-                out.add(point(s * 1000, 1, count[i], errors[i], satisfied[i], tolerating[i], sumMicros[i], p95(s, i), users[i]));
+            }
+            for (long s = first; s <= now; s++) {
+                int i = (int) Math.floorMod(s, SECONDS);
+                if (second[i] == s) {
+                    level = inFlightEnd[i];
+                    lastUsers = users[i];
+                    if (count[i] > 0 || inFlightPeak[i] > 0) {
+                        out.add(point(s * 1000, 1, count[i], errors[i], satisfied[i], tolerating[i], sumMicros[i], p95(s, i),
+                                users[i], inFlightPeak[i]));
+                    }
+                } else if (level > 0) {
+                    out.add(point(s * 1000, 1, 0, 0, 0, 0, 0, 0, lastUsers, level));
+                }
             }
             return out;
         }
         long nowMinute = Math.floorDiv(now, 60);
-        for (long m = nowMinute - Math.min(MINUTES, (seconds + 59) / 60) + 1; m <= nowMinute; m++) {
+        long first = nowMinute - Math.min(MINUTES, (seconds + 59) / 60) + 1;
+        int level = 0;
+        int lastUsers = 0;
+        for (long m = first - 1; m > nowMinute - MINUTES; m--) {
             int i = (int) Math.floorMod(m, MINUTES);
-            if (minute[i] != m || mCount[i] == 0) {
-                continue;
+            if (minute[i] == m) {
+                level = mInFlightEnd[i];
+                lastUsers = mUsers[i];
+                break;
             }
-            out.add(point(m * 60_000, 60, mCount[i], mErrors[i], mSatisfied[i], mTolerating[i], mSumMicros[i], mMaxP95[i], mUsers[i]));
+        }
+        for (long m = first; m <= nowMinute; m++) {
+            int i = (int) Math.floorMod(m, MINUTES);
+            if (minute[i] == m) {
+                level = mInFlightEnd[i];
+                lastUsers = mUsers[i];
+                if (mCount[i] > 0 || mInFlightPeak[i] > 0) {
+                    out.add(point(m * 60_000, 60, mCount[i], mErrors[i], mSatisfied[i], mTolerating[i], mSumMicros[i],
+                            mMaxP95[i], mUsers[i], mInFlightPeak[i]));
+                }
+            } else if (level > 0) {
+                out.add(point(m * 60_000, 60, 0, 0, 0, 0, 0, 0, lastUsers, level));
+            }
         }
         return out;
     }
@@ -260,9 +354,10 @@ final class AppWindow {
         return Math.max(0, p95Micros[i]);
     }
 
-    private static SeriesPoint point(long t, int spanSeconds, int n, int e, int sat, int tol, long sum, long p95, int users) {
+    private static SeriesPoint point(long t, int spanSeconds, int n, int e, int sat, int tol, long sum, long p95, int users,
+            int inFlight) {
         return new SeriesPoint(t, n / (double) spanSeconds, n == 0 ? 0 : sum / 1000.0 / n, p95 / 1000.0,
-                n == 0 ? 0 : e / (double) n, n == 0 ? 1.0 : (sat + tol / 2.0) / n, users, n, e);
+                n == 0 ? 0 : e / (double) n, n == 0 ? 1.0 : (sat + tol / 2.0) / n, users, inFlight, n, e);
     }
 
     synchronized List<HeatmapCell> heatmap(long fromMillis, long toMillis) {

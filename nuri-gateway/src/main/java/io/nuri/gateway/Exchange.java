@@ -80,6 +80,10 @@ final class Exchange {
 
     HttpResponse start() {
         app.budget.deposit();
+        final java.util.function.Function<RequestStart, Runnable> onStart = gateway.startListener();
+        if (onStart != null) {
+            announceStart(onStart);
+        }
         if (app.attempts > 1) {
             if (req.isEmpty()) {
                 replayable = true;
@@ -98,6 +102,27 @@ final class Exchange {
             }
         }
         return attempt();
+    }
+
+    /** Tells the start listener, and runs what it returned once the exchange's log completes (any outcome). */
+    private void announceStart(java.util.function.Function<RequestStart, Runnable> onStart) {
+        final Runnable onEnd;
+        try {
+            onEnd = onStart.apply(new RequestStart(app.namespace, app.app, ctx.method().name(), ctx.path(),
+                    ctx.log().partial().requestStartTimeNanos()));
+        } catch (RuntimeException e) {
+            Gateway.LOG.warn("request start listener failed", e);
+            return;
+        }
+        if (onEnd != null) {
+            ctx.log().whenComplete().thenRun(() -> {
+                try {
+                    onEnd.run();
+                } catch (RuntimeException e) {
+                    Gateway.LOG.warn("request end callback failed", e);
+                }
+            });
+        }
     }
 
     private HttpRequest nextRequest() {

@@ -272,6 +272,10 @@ public final class Gateway implements AutoCloseable {
         return config.requestListener;
     }
 
+    java.util.function.Function<RequestStart, Runnable> startListener() {
+        return config.startListener;
+    }
+
     long maxRequestBodyBytes() {
         return config.maxRequestBodyBytes;
     }

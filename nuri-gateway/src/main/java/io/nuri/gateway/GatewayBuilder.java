@@ -6,6 +6,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /** Builds a {@link Gateway}; obtain one from {@link Gateway#builder()}. Defaults are listed per setter. */
@@ -32,6 +33,7 @@ public final class GatewayBuilder {
     LongSupplier ticker = System::nanoTime;
     Consumer<ServerBuilder> serverCustomizer = sb -> {};
     Consumer<RequestSample> requestListener;
+    Function<RequestStart, Runnable> startListener;
 
     GatewayBuilder() {}
 
@@ -123,6 +125,29 @@ public final class GatewayBuilder {
     public GatewayBuilder requestListener(Consumer<RequestSample> listener) {
         requireNonNull(listener, "listener");
         this.requestListener = requestListener == null ? listener : requestListener.andThen(listener);
+        return this;
+    }
+
+    /**
+     * Called when a routed request is about to go to an instance, on an event loop; must be quick
+     * and must not block. The returned {@link Runnable} (may be null) runs exactly once when the
+     * request ends: answered, failed, timed out or cut by the client. This is what lets the APM
+     * tell how long the requests still under way have been running. Repeatable.
+     */
+    public GatewayBuilder requestStartListener(Function<RequestStart, Runnable> listener) {
+        requireNonNull(listener, "listener");
+        final Function<RequestStart, Runnable> prev = startListener;
+        this.startListener = prev == null ? listener : s -> {
+            final Runnable a = prev.apply(s);
+            final Runnable b = listener.apply(s);
+            return a == null ? b : b == null ? a : () -> {
+                try {
+                    a.run();
+                } finally {
+                    b.run();
+                }
+            };
+        };
         return this;
     }
 

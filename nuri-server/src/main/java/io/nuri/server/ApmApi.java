@@ -13,9 +13,9 @@ import io.nuri.api.model.Instance;
 import io.nuri.api.model.StoredApp;
 import io.nuri.apm.ApmHub;
 import io.nuri.apm.ApmSummary;
+import io.nuri.apm.InFlightByAge;
 import io.nuri.apm.LatencyBuckets;
 import io.nuri.apm.Transaction;
-import io.nuri.control.InflightSource;
 import io.nuri.runtime.Driver;
 import io.nuri.runtime.ResourceUsage;
 import io.nuri.store.Store;
@@ -33,13 +33,11 @@ final class ApmApi {
     private final Store store;
     private final ApmHub hub;
     private final Driver driver; // null on drivers without local usage readings
-    private final InflightSource inflight;
 
-    ApmApi(Store store, ApmHub hub, Driver driver, InflightSource inflight) {
+    ApmApi(Store store, ApmHub hub, Driver driver) {
         this.store = store;
         this.hub = hub;
         this.driver = driver;
-        this.inflight = inflight;
     }
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/metrics")
@@ -158,12 +156,16 @@ final class ApmApi {
         m.put("errorRate", c.errorRate());
         m.put("apdex", c.apdex());
         m.put("activeUsers", c.activeUsers());
-        long inFlight = 0;
-        for (Instance i : store.instances(ns, name)) {
-            inFlight += inflight.inflight(i.id());
-        }
-        m.put("inFlight", inFlight);
+        // Requests the gateway received for the app and has not answered yet, by age; the total is
+        // inFlight, so the console's three bars add up to the number next to them.
+        InFlightByAge byAge = hub.inFlightByAge(ns, name);
+        m.put("inFlight", byAge.total());
         m.put("arrivalRate", c.tps()); // counted at completion: equal to tps over the window
+        Map<String, Object> ages = new LinkedHashMap<>();
+        ages.put("under3s", byAge.under3s());
+        ages.put("from3to8s", byAge.from3to8s());
+        ages.put("over8s", byAge.over8s());
+        m.put("inFlightByAge", ages);
         m.put("requests", c.requests());
         m.put("errors", c.errors());
         return m;

@@ -53,6 +53,7 @@ public final class NuriServer implements AutoCloseable {
     private final AppService appService;
     private final Server api;
     private final Gateway gateway; // null when turned off
+    private Server metricsServer; // --metrics-port: /metrics without the token; null when not asked for
     private final Store store;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -94,9 +95,9 @@ public final class NuriServer implements AutoCloseable {
             InstanceApi.Restarter restarter;
             io.nuri.apm.ApmHub apm = new io.nuri.apm.ApmHub();
             Driver usageDriver = null;
-            InflightSource inflightForApm = InflightSource.NONE;
             Gateway gateway = null;
             Autoscaler autoscaler = null;
+            PrometheusMetrics metrics;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
                 KubernetesBackend backend = push(stopOrder, kubernetes.backend(store, clock));
@@ -106,13 +107,15 @@ public final class NuriServer implements AutoCloseable {
                 driverName = "kubernetes";
                 ready = backend::isRunning;
                 restarter = backend::restartInstance;
+                metrics = new PrometheusMetrics(store, apm, null, System::currentTimeMillis);
             } else {
                 Driver driver = push(stopOrder, Runtimes.processDriver(dataDir));
                 Prober prober = push(stopOrder, Runtimes.prober());
                 CanaryRecorder canaries = new CanaryRecorder(clock);
+                metrics = new PrometheusMetrics(store, apm, driver, System::currentTimeMillis);
                 AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), scaleSignals) : null;
+                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), metrics, scaleSignals) : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
@@ -133,7 +136,6 @@ public final class NuriServer implements AutoCloseable {
                 ready = controller::isRunning;
                 restarter = controller::restartInstance;
                 usageDriver = driver;
-                inflightForApm = inflight;
             }
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
             Server api = Server.builder()
@@ -146,8 +148,9 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
-                    .annotatedService(new ApmApi(store, apm, usageDriver, inflightForApm))
+                    .annotatedService(new ApmApi(store, apm, usageDriver))
                     .annotatedService(new AutoscaleApi(store, autoscaler))
+                    .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
                     .maxRequestLength(4 * 1024 * 1024)
@@ -156,6 +159,18 @@ public final class NuriServer implements AutoCloseable {
             push(stopOrder, () -> api.stop().join());
             api.start().join();
             NuriServer server = new NuriServer(settings, stopOrder, appService, api, gateway, store);
+            if (settings.metricsPort() >= 0) {
+                // For a Prometheus that holds no token: the same exposition, nothing else, on the API host.
+                Server m = Server.builder()
+                        .http(new InetSocketAddress(settings.apiHost(), settings.metricsPort()))
+                        .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                        .service("/metrics", metrics.service())
+                        .gracefulShutdownTimeoutMillis(0, 1000)
+                        .build();
+                push(stopOrder, () -> m.stop().join());
+                m.start().join();
+                server.metricsServer = m;
+            }
             return server;
         } catch (Exception | Error e) {
             stopAll(stopOrder);
@@ -164,11 +179,13 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries, ApmRecorder apm, AutoscaleSignals scaleSignals) {
+            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
                 .requestListener(apm)
+                .requestStartListener(apm::started)
+                .requestListener(metrics)
                 .requestListener(scaleSignals)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
@@ -236,6 +253,12 @@ public final class NuriServer implements AutoCloseable {
                 : java.util.Optional.of(url("http", settings.gatewayHost(), gateway.port()));
     }
 
+    /** http://host:port/metrics of the unauthenticated metrics listener ({@code --metrics-port}), when it runs. */
+    public java.util.Optional<String> metricsUrl() {
+        return metricsServer == null ? java.util.Optional.empty()
+                : java.util.Optional.of(url("http", settings.apiHost(), metricsServer.activeLocalPort()) + "/metrics");
+    }
+
     /** https://host:port of the gateway when it serves TLS. */
     public java.util.Optional<String> gatewayHttpsUrl() {
         return gateway == null || gateway.httpsPort().isEmpty() ? java.util.Optional.empty()
@@ -268,6 +291,7 @@ public final class NuriServer implements AutoCloseable {
         info.put("url", apiUrl());
         gatewayUrl().ifPresent(url -> info.put("gatewayUrl", url));
         gatewayHttpsUrl().ifPresent(url -> info.put("gatewayHttpsUrl", url));
+        metricsUrl().ifPresent(url -> info.put("metricsUrl", url));
         info.put("pid", ProcessHandle.current().pid());
         info.put("startedAt", Instant.now().toString());
         info.put("version", VERSION);

@@ -65,6 +65,9 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--gateway-event-loops", paramLabel = "N", description = "Gateway event-loop threads; 0 = one per core (default: 0; $NURI_GATEWAY_EVENT_LOOPS).")
     Integer gatewayEventLoops;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Also serve /metrics (Prometheus) without the token on this port of the API host; 0 for any free one (default: none; $NURI_METRICS_PORT).")
+    Integer metricsPort;
+
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
     Integer stopGraceSeconds;
 
@@ -126,7 +129,7 @@ public final class ServerMain implements Callable<Integer> {
             settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, gatewayHttpsPort,
                     gatewayCerts, gatewaySelfSigned, gatewayHttpsRedirect, gatewayMaxBodyMiB, gatewayMaxHeaderKiB,
                     gatewayEventLoops, stopGraceSeconds,
-                    logLevel, apply), System.getenv());
+                    logLevel, apply, metricsPort), System.getenv());
         } catch (SettingsLoader.SettingsException e) {
             System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));
             return 2;
@@ -191,6 +194,7 @@ public final class ServerMain implements Callable<Integer> {
         System.out.println("  API:    " + server.apiUrl() + "  (token: " + settings.dataDir().resolve(AdminToken.FILE) + ")");
         server.gatewayUrl().ifPresent(url -> System.out.println("  Gateway: " + url + "  (routes from each app's spec.routes)"));
         server.gatewayHttpsUrl().ifPresent(url -> System.out.println("  HTTPS:  " + url));
+        server.metricsUrl().ifPresent(url -> System.out.println("  Metrics: " + url + "  (no token)"));
         System.out.println("  Data:   " + settings.dataDir());
         applyAtStart(server, settings.apply());
         server.announce();

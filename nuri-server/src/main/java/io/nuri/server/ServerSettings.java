@@ -14,9 +14,12 @@ import java.util.List;
  * @param gatewayTls HTTPS on the gateway, or null for none
  * @param gatewayLimits request size limits and event loops of the gateway
  * @param apply spec files to apply once the server is up (flag only)
+ * @param metricsPort a port on the API host serving {@code /metrics} without the token; 0 = any free port,
+ *     negative = none (the API's {@code /metrics}, behind the token, is always there)
  */
 public record ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
-        GatewayTls gatewayTls, GatewayLimits gatewayLimits, Duration stopGrace, String logLevel, List<Path> apply) {
+        GatewayTls gatewayTls, GatewayLimits gatewayLimits, Duration stopGrace, String logLevel, List<Path> apply,
+        int metricsPort) {
     public static final String DEFAULT_API_HOST = "127.0.0.1";
     public static final int DEFAULT_API_PORT = 7070;
     /** The gateway is on by default; a negative port turns it off. */
@@ -27,6 +30,12 @@ public record ServerSettings(Path dataDir, String apiHost, int apiPort, String g
     public ServerSettings {
         apply = List.copyOf(apply);
         gatewayLimits = gatewayLimits == null ? GatewayLimits.DEFAULTS : gatewayLimits;
+    }
+
+    /** Without the unauthenticated metrics port. */
+    public ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
+            GatewayTls gatewayTls, GatewayLimits gatewayLimits, Duration stopGrace, String logLevel, List<Path> apply) {
+        this(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, gatewayTls, gatewayLimits, stopGrace, logLevel, apply, -1);
     }
 
     /**

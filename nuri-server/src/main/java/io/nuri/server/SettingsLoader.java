@@ -33,6 +33,7 @@ import java.util.Set;
  * gatewayEventLoops: 0      # 0 = one per core
  * stopGraceSeconds: 10
  * logLevel: info
+ * metricsPort: 9464         # /metrics without the token on the API host (absent or -1: none)
  * </pre>
  */
 final class SettingsLoader {
@@ -40,7 +41,15 @@ final class SettingsLoader {
     record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
             Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
             Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
-            Integer stopGraceSeconds, String logLevel, List<Path> apply) {
+            Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort) {
+        Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
+                Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
+                Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
+                Integer stopGraceSeconds, String logLevel, List<Path> apply) {
+            this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, httpsPort, certs, selfSigned, httpsRedirect,
+                    maxBodyMiB, maxHeaderKiB, eventLoops, stopGraceSeconds, logLevel, apply, null);
+        }
+
         /** The flags of tests and callers that do not care about TLS. */
         Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
                 Integer stopGraceSeconds, String logLevel, List<Path> apply) {
@@ -51,7 +60,7 @@ final class SettingsLoader {
 
     static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort",
             "gatewayHttpsPort", "gatewayCerts", "gatewaySelfSigned", "gatewayHttpsRedirect", "gatewayMaxBodyMiB",
-            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel");
+            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel", "metricsPort");
 
     private SettingsLoader() {}
 
@@ -91,11 +100,13 @@ final class SettingsLoader {
         if (!Set.of("trace", "debug", "info", "warn", "error").contains(logLevel.toLowerCase(java.util.Locale.ROOT))) {
             errors.add("log level: must be one of trace, debug, info, warn, error, got \"" + logLevel + "\"");
         }
+        int metricsPort = intSetting("metrics port", flags.metricsPort(), env.get("NURI_METRICS_PORT"), file, "metricsPort",
+                -1, -1, 65535, errors);
         if (!errors.isEmpty()) {
             throw new SettingsException(String.join("\n", errors));
         }
         return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, tls, limits, Duration.ofSeconds(grace), logLevel,
-                flags.apply() == null ? List.of() : flags.apply());
+                flags.apply() == null ? List.of() : flags.apply(), metricsPort);
     }
 
     /** HTTPS is on when an HTTPS port is given (flag, env or file) or any certificate / self-signed is asked for. */

@@ -8,7 +8,8 @@ import com.linecorp.armeria.server.HttpService;
 import java.util.function.Function;
 
 /**
- * Bearer-token check for everything under {@code /api/}. A request without the right token
+ * Bearer-token check for everything under {@code /api/} and for {@code /metrics} (an unauthenticated
+ * copy of the latter is only served on its own port, {@code --metrics-port}). A request without the right token
  * gets 401 and nothing else: no hint whether the path exists. {@code /healthz} and
  * {@code /readyz} stay open for supervisors; they tell nothing but "ok".
  */
@@ -19,7 +20,7 @@ final class TokenAuth {
 
     static Function<? super HttpService, ? extends HttpService> newDecorator(AdminToken token) {
         DecoratingHttpServiceFunction check = (delegate, ctx, req) -> {
-            if (!ctx.path().startsWith("/api/")) {
+            if (!ctx.path().startsWith("/api/") && !ctx.path().equals("/metrics")) {
                 return delegate.serve(ctx, req);
             }
             String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);

@@ -145,6 +145,10 @@ class ConsoleBrowserE2ETest {
                 return !v.equals("—") && Double.parseDouble(v) > 1;
             });
             Thread.sleep(6000); // a few seconds of heatmap columns
+            // The in-flight equalizer: three bars, all requests of 20 ms in the "< 3 s" one.
+            assertThat(page.locator("#kpi-ages .eq-col").count()).isEqualTo(3);
+            assertThat(page.locator("#eq-n-from3to8s").textContent().trim()).isEqualTo("0");
+            assertThat(page.locator("#eq-n-over8s").textContent().trim()).isEqualTo("0");
             page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("console-dashboard.png")).setFullPage(true));
         }
         assertThat(ok.get()).isPositive();

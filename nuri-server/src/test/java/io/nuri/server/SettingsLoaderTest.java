@@ -76,6 +76,22 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theMetricsPortComesFromFlagEnvOrConfigFileAndIsOffByDefault() throws Exception {
+        assertThat(SettingsLoader.load(flags(null), Map.of()).metricsPort()).isEqualTo(-1);
+        Files.writeString(dir.resolve("config.yaml"), "metricsPort: 9464\n");
+        assertThat(SettingsLoader.load(flags(null), Map.of()).metricsPort()).isEqualTo(9464);
+        assertThat(SettingsLoader.load(flags(null), Map.of("NURI_METRICS_PORT", "9465")).metricsPort()).isEqualTo(9465);
+        SettingsLoader.Flags withFlag = new SettingsLoader.Flags(dir, null, null, null, null, null, null, List.of(), false,
+                false, null, null, null, null, null, List.of(), 0);
+        assertThat(SettingsLoader.load(withFlag, Map.of("NURI_METRICS_PORT", "9465")).metricsPort()).isZero();
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of("NURI_METRICS_PORT", "x")))
+                .hasMessageContaining("metrics port (environment): must be an integer, got \"x\"");
+        Files.writeString(dir.resolve("config.yaml"), "metricsPort: 70000\n");
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of()))
+                .hasMessageContaining("metrics port (config file): must be between -1 and 65535, got 70000");
+    }
+
+    @Test
     void theAdminTokenIsCreatedOnceWithMode0600() throws Exception {
         AdminToken first = AdminToken.loadOrCreate(dir);
         Path file = dir.resolve(AdminToken.FILE);

@@ -144,6 +144,24 @@ function overviewPage() {
 }
 
 // ---------------------------------------------------------------- app dashboard
+// Request velocity plus Scouter's equalizer: requests under way by age. A right-hand bar that
+// grows is a backend getting stuck, before any request fails.
+const AGES = [['under3s', 'state-ok'], ['from3to8s', 'state-warn'], ['over8s', 'state-bad']];
+function velocityKpi() {
+  const bars = AGES.map(([k, cls]) => h('div', { class: 'eq-col ' + cls, title: t('dash.age.' + k) },
+    h('div', { class: 'eq-n', id: 'eq-n-' + k }, '0'), h('div', { class: 'eq-track' }, h('div', { class: 'eq-bar', id: 'eq-' + k })),
+    h('div', { class: 'eq-l' }, t('dash.age.' + k))));
+  return h('div', { class: 'card kpi' }, h('div', { class: 'v', id: 'kpi-velocity' }, '—'), h('div', { class: 'l' }, t('dash.velocity')),
+    h('div', { class: 'eq', id: 'kpi-ages', 'aria-label': t('dash.inFlightByAge') }, bars));
+}
+function showAges(ages) {
+  if (!ages) return; // a server without the start hook
+  const top = Math.max(1, ...AGES.map(([k]) => ages[k] || 0));
+  for (const [k] of AGES) {
+    document.getElementById('eq-n-' + k).textContent = fmt(ages[k] || 0, 0);
+    document.getElementById('eq-' + k).style.height = Math.round(100 * (ages[k] || 0) / top) + '%';
+  }
+}
 function appPage(ns, app) {
   const kpi = (id, label) => h('div', { class: 'card kpi' }, h('div', { class: 'v', id }, '—'), h('div', { class: 'l' }, t(label)));
   const el = cls => h('div', { class: 'chart ' + (cls || '') });
@@ -153,7 +171,7 @@ function appPage(ns, app) {
   const actions = actionBar(ns, app);
   main.replaceChildren(
     h('h2', {}, `${ns} / ${app}`), note, actions,
-    h('div', { class: 'kpis' }, kpi('kpi-velocity', 'dash.velocity'), kpi('kpi-apdex', 'dash.apdex'), kpi('kpi-tps', 'dash.tps'),
+    h('div', { class: 'kpis' }, velocityKpi(), kpi('kpi-apdex', 'dash.apdex'), kpi('kpi-tps', 'dash.tps'),
       kpi('kpi-users', 'dash.users'), kpi('kpi-rt', 'dash.response')),
     h('div', { class: 'grid' },
       h('div', { class: 'card' }, h('h3', {}, t('dash.tpsChart')), tpsEl),
@@ -199,6 +217,7 @@ function appPage(ns, app) {
     note.textContent = '';
     const c = m.current || {};
     document.getElementById('kpi-velocity').textContent = `${fmt(c.inFlight, 0)} / ${fmt(c.arrivalRate)}`;
+    showAges(c.inFlightByAge);
     const ap = document.getElementById('kpi-apdex'); ap.textContent = fmt(c.apdex, 2); ap.className = 'v ' + apdexClass(c.apdex);
     document.getElementById('kpi-tps').textContent = fmt(c.tps);
     document.getElementById('kpi-users').textContent = fmt(c.activeUsers, 0);

@@ -1,0 +1,12 @@
+package io.nuri.gateway;
+
+/**
+ * A routed request the gateway is about to send to an instance, for the APM's in-flight view
+ * (how many requests of an app are under way and for how long). Emitted on an event loop before
+ * the first attempt; listeners must not block.
+ *
+ * @param namespace the app's namespace
+ * @param app the app's name
+ * @param startNanos {@link System#nanoTime()} when the request arrived (as in {@link RequestSample#startNanos()})
+ */
+public record RequestStart(String namespace, String app, String method, String path, long startNanos) {}
