@@ -29,9 +29,10 @@ public final class ApmHub {
         this(System::currentTimeMillis);
     }
 
-    /** Per-app APDEX threshold T in ms ("ns/app" -> T); apps not listed use 500 ms. Applies to new windows. */
+    /** Per-app APDEX threshold T in ms ("ns/app" -> T); apps not listed use 500 ms. Applies to requests recorded from now on. */
     public void apdexThresholds(Map<String, Long> thresholds) {
         this.apdexThresholds = Map.copyOf(thresholds);
+        apps.forEach((key, w) -> w.apdexThresholdMillis(thresholds.getOrDefault(key, DEFAULT_APDEX_MILLIS)));
     }
 
     public void record(String namespace, String app, Transaction t) {

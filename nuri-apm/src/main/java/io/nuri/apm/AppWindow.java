@@ -38,7 +38,7 @@ final class AppWindow {
     static final long USER_WINDOW_SECONDS = 300;
     static final long MAX_TRACKABLE_MICROS = 3_600_000_000L;
 
-    private final long apdexMicros;
+    private volatile long apdexMicros; // changed by spec.apm; applies to requests recorded from then on
 
     private final long[] second = new long[SECONDS];
     private final int[] count = new int[SECONDS];
@@ -90,6 +90,10 @@ final class AppWindow {
 
     long apdexThresholdMillis() {
         return apdexMicros / 1000;
+    }
+
+    void apdexThresholdMillis(long millis) {
+        this.apdexMicros = millis * 1000;
     }
 
     synchronized void record(Transaction t) {

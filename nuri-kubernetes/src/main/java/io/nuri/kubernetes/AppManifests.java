@@ -166,7 +166,13 @@ public final class AppManifests {
             out.add(routes(app, ns, options, notMapped));
         }
         traffic(spec.traffic(), notMapped);
-        notMapped.add("spec.autoscale: the App spec has no autoscale section yet (issue 4); no HorizontalPodAutoscaler is made");
+        if (spec.autoscale() != null) {
+            out.add(AutoscaleMapping.hpa(ns, name, spec, meta(ns, name, name, Map.of()), notMapped));
+        }
+        if (!spec.apm().equals(io.nuri.api.spec.ApmSpec.DEFAULTS)) {
+            notMapped.add("spec.apm: Nuri's APM measures at Nuri's own gateway, which does not run on a cluster; "
+                    + "the APDEX threshold and user key are not used there");
+        }
         return new Manifests(ns, name, out, notMapped);
     }
 

@@ -80,6 +80,7 @@ public final class KubernetesSync {
                 created.add(key(obj));
             } else if (!hash.equals(annotation(existing, APPLIED_HASH))) {
                 obj.getMetadata().setResourceVersion(null);
+                keepScaledReplicas(app, obj, existing);
                 replace(obj);
                 updated.add(key(obj));
             } else {
@@ -176,6 +177,8 @@ public final class KubernetesSync {
         out.addAll(quietly(() -> client.persistentVolumeClaims().inNamespace(ns).withLabel(label, app).list().getItems()));
         out.addAll(quietly(() -> client.policy().v1().podDisruptionBudget().inNamespace(ns).withLabel(label, app).list().getItems()));
         out.addAll(quietly(() -> client.network().v1().ingresses().inNamespace(ns).withLabel(label, app).list().getItems()));
+        out.addAll(quietly(() -> client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(ns).withLabel(label, app)
+                .list().getItems()));
         out.addAll(quietly(() -> client.resources(HTTPRoute.class).inNamespace(ns).withLabel(label, app).list().getItems()));
         out.addAll(quietly(() -> client.genericKubernetesResources(OPENSHIFT_ROUTE).inNamespace(ns).withLabel(label, app)
                 .list().getItems()));
@@ -206,6 +209,15 @@ public final class KubernetesSync {
             client.genericKubernetesResources(OPENSHIFT_ROUTE).inNamespace(ns(g)).resource(g).create();
         } else {
             client.resource(obj).create();
+        }
+    }
+
+    /** An autoscaled Deployment keeps the count its HPA reached: replacing it must not reset it. */
+    private static void keepScaledReplicas(App app, HasMetadata obj, HasMetadata existing) {
+        if (app.spec().autoscale() != null && obj instanceof io.fabric8.kubernetes.api.model.apps.Deployment d
+                && existing instanceof io.fabric8.kubernetes.api.model.apps.Deployment live
+                && live.getSpec() != null && live.getSpec().getReplicas() != null) {
+            d.getSpec().setReplicas(live.getSpec().getReplicas());
         }
     }
 

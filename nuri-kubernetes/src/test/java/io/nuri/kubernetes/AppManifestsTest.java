@@ -73,8 +73,9 @@ class AppManifestsTest {
         // what has no place on the cluster is said, not dropped
         assertThat(m.notMapped()).anyMatch(n -> n.startsWith("spec.routes path /api: stripPrefix"))
                 .anyMatch(n -> n.startsWith("spec.traffic.affinity"))
-                .anyMatch(n -> n.startsWith("spec.rollout.autoRollback"))
-                .anyMatch(n -> n.startsWith("spec.autoscale"));
+                .anyMatch(n -> n.startsWith("spec.rollout.autoRollback"));
+        // no spec.autoscale: no HorizontalPodAutoscaler
+        assertThat(m.objects()).noneMatch(o -> o.getKind().equals("HorizontalPodAutoscaler"));
     }
 
     @Test

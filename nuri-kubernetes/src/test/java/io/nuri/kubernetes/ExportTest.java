@@ -6,15 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nuri.api.spec.App;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ExportTest {
     @Test
     void exportedYamlRoundTripsThroughTheFabric8ModelAsTheExpectedKinds() {
-        Manifests m = AppManifests.of(Apps.portal(), MappingOptions.DEFAULTS);
+        // Autoscaled: the HPA is one of the objects, and what it cannot express is listed on top.
+        App app = Apps.decode(Apps.PORTAL.replace("  replicas: 3\n",
+                "  autoscale: {minReplicas: 3, maxReplicas: 6, targetCPUPercent: 70, targetP95Millis: 300}\n"));
+        Manifests m = AppManifests.of(app, MappingOptions.DEFAULTS);
         String yaml = ManifestWriter.yaml(List.of(m));
-        assertThat(yaml).startsWith("# App egov/portal: 7 objects").contains("#   - spec.autoscale");
+        assertThat(yaml).startsWith("# App egov/portal: 8 objects").contains("#   - spec.autoscale.targetP95Millis")
+                .contains("kind: \"HorizontalPodAutoscaler\"");
         Object parsed = new KubernetesSerialization().unmarshal(yaml);
         @SuppressWarnings("unchecked")
         List<HasMetadata> objects = (List<HasMetadata>) parsed;

@@ -90,4 +90,37 @@ class KubernetesSyncTest {
                 .addNewContainerStatus().withName("portal").withRestartCount(restarts).endContainerStatus()
                 .endStatus().build();
     }
+
+    @Test
+    void anAutoscaledAppGetsAnHpaAndKeepsTheCountItReached() {
+        KubernetesSync sync = new KubernetesSync(client, MappingOptions.DEFAULTS);
+        String yaml = Apps.PORTAL.replace("  replicas: 3\n", "  autoscale: {minReplicas: 2, maxReplicas: 9, targetCPUPercent: 70,"
+                + " targetConcurrency: 5, maxScaleDownStep: 1}\n");
+        sync.sync(Apps.decode(yaml), null);
+        var hpa = client.autoscaling().v2().horizontalPodAutoscalers().inNamespace("egov").withName("portal").get();
+        assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
+        assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(9);
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("portal");
+        assertThat(hpa.getSpec().getMetrics()).extracting(m -> m.getType()).containsExactly("Resource", "Pods");
+        assertThat(hpa.getSpec().getMetrics().get(0).getResource().getTarget().getAverageUtilization()).isEqualTo(70);
+        assertThat(hpa.getSpec().getMetrics().get(1).getPods().getMetric().getName()).isEqualTo("nuri_in_flight_requests");
+        assertThat(hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds()).isEqualTo(60);
+        assertThat(hpa.getSpec().getBehavior().getScaleDown().getPolicies().get(0).getType()).isEqualTo("Pods");
+        assertThat(hpa.getSpec().getBehavior().getScaleUp().getPolicies().get(0).getValue()).isEqualTo(1000);
+
+        // The HPA scaled the Deployment to 7; a changed template must not reset that count.
+        Deployment live = client.apps().deployments().inNamespace("egov").withName("portal").get();
+        live.getSpec().setReplicas(7);
+        client.resource(live).update();
+        KubernetesSync.Result r = sync.sync(Apps.decode(yaml.replace("APP_VERSION: v1", "APP_VERSION: v2")), null);
+        assertThat(r.updated()).anyMatch(k -> k.contains("Deployment"));
+        assertThat(client.apps().deployments().inNamespace("egov").withName("portal").get().getSpec().getReplicas())
+                .isEqualTo(7);
+        assertThat(r.notMapped()).anyMatch(n -> n.contains("custom metrics adapter"));
+
+        // Autoscaling removed: the HPA goes.
+        r = sync.sync(Apps.decode(Apps.PORTAL), null);
+        assertThat(r.deleted()).anyMatch(k -> k.contains("HorizontalPodAutoscaler"));
+        assertThat(client.autoscaling().v2().horizontalPodAutoscalers().inNamespace("egov").withName("portal").get()).isNull();
+    }
 }

@@ -1,25 +1,35 @@
 package io.nuri.server;
 
 import com.linecorp.armeria.common.Cookie;
+import io.nuri.api.spec.ApmSpec;
 import io.nuri.apm.ApmHub;
 import io.nuri.apm.Transaction;
 import io.nuri.gateway.RequestSample;
 import io.nuri.gateway.RequestStart;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Feeds the APM from the gateway: one transaction per completed request of a routed app. The
- * user behind a request is its {@code JSESSIONID} cookie (the session cookie of the agencies'
- * Java apps), else the client address. Requests under way are registered at the gateway's start
+ * user behind a request is the app's {@code spec.apm} user cookie (default {@code JSESSIONID}, the
+ * session cookie of the agencies' Java apps) or user header, else the client address. Requests under way are registered at the gateway's start
  * hook ({@link #started}) so the hub can tell how long they have been running.
  */
 final class ApmRecorder implements Consumer<RequestSample> {
-    static final String USER_COOKIE = "JSESSIONID";
-
     private final ApmHub hub;
+    /** Per app key, from spec.apm; apps not listed use the JSESSIONID cookie. */
+    private volatile Map<String, ApmSpec> settings = Map.of();
 
     ApmRecorder(ApmHub hub) {
         this.hub = hub;
+    }
+
+    /** Takes every app's {@code spec.apm}: user keys here, APDEX thresholds in the hub. */
+    void settings(Map<String, ApmSpec> byApp) {
+        this.settings = Map.copyOf(byApp);
+        Map<String, Long> thresholds = new java.util.HashMap<>();
+        byApp.forEach((k, v) -> thresholds.put(k, v.apdexThresholdMillis()));
+        hub.apdexThresholds(thresholds);
     }
 
     /** For {@code GatewayBuilder.requestStartListener}: the returned callback ends the request in the hub. */
@@ -34,10 +44,15 @@ final class ApmRecorder implements Consumer<RequestSample> {
         }
         String user = null;
         if (s.requestHeaders() != null) {
-            for (Cookie c : s.requestHeaders().cookies()) {
-                if (USER_COOKIE.equals(c.name())) {
-                    user = c.value();
-                    break;
+            ApmSpec apm = settings.getOrDefault(s.namespace() + '/' + s.app(), ApmSpec.DEFAULTS);
+            if (apm.userHeader() != null) {
+                user = s.requestHeaders().get(apm.userHeader());
+            } else {
+                for (Cookie c : s.requestHeaders().cookies()) {
+                    if (apm.userCookie().equals(c.name())) {
+                        user = c.value();
+                        break;
+                    }
                 }
             }
         }

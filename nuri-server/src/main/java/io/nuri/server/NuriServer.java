@@ -114,8 +114,10 @@ public final class NuriServer implements AutoCloseable {
                 CanaryRecorder canaries = new CanaryRecorder(clock);
                 metrics = new PrometheusMetrics(store, apm, driver, System::currentTimeMillis);
                 AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
+                ApmRecorder apmRecorder = new ApmRecorder(apm);
+                push(stopOrder, watchApmSettings(store, apmRecorder));
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), metrics, scaleSignals) : null;
+                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, scaleSignals) : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
@@ -203,6 +205,21 @@ public final class NuriServer implements AutoCloseable {
             builder.serverCustomizer(setup.serverCustomizer());
         }
         return builder.build();
+    }
+
+    /** Keeps the recorder and the hub on every app's spec.apm (APDEX T, user key), now and after each app change. */
+    private static AutoCloseable watchApmSettings(Store store, ApmRecorder recorder) {
+        Runnable refresh = () -> {
+            Map<String, io.nuri.api.spec.ApmSpec> byApp = new java.util.HashMap<>();
+            store.apps().forEach(a -> byApp.put(a.key(), a.app().spec().apm()));
+            recorder.settings(byApp);
+        };
+        refresh.run();
+        return store.watch(change -> {
+            if (change.kind() == Store.Change.Kind.APP) {
+                refresh.run();
+            }
+        });
     }
 
     private static <T extends AutoCloseable> T push(Deque<AutoCloseable> stack, T part) {

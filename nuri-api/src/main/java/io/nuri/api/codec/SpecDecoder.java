@@ -25,6 +25,7 @@ import io.nuri.api.spec.Probes;
 import io.nuri.api.spec.Quantities;
 import io.nuri.api.spec.Resources;
 import io.nuri.api.spec.RestartPolicy;
+import io.nuri.api.spec.ApmSpec;
 import io.nuri.api.spec.Autoscale;
 import io.nuri.api.spec.Rollout;
 import io.nuri.api.spec.Route;
@@ -68,7 +69,8 @@ public final class SpecDecoder {
     static final List<String> METADATA_FIELDS = List.of("name", "namespace", "labels");
     static final List<String> SPEC_FIELDS =
             List.of("run", "env", "port", "replicas", "probes", "restartPolicy", "resources", "volumes",
-                    "routes", "traffic", "rollout", "autoscale");
+                    "routes", "traffic", "rollout", "autoscale", "apm");
+    static final List<String> APM_FIELDS = List.of("apdexThresholdMillis", "userCookie", "userHeader");
     static final List<String> RUN_FIELDS = List.of("jar", "command", "args", "javaOpts", "workingDir");
     static final List<String> PROBES_FIELDS = List.of("startup", "readiness", "liveness");
     static final List<String> PROBE_FIELDS = List.of("http", "tcp", "exec", "initialDelaySeconds",
@@ -376,8 +378,28 @@ public final class SpecDecoder {
         List<Route> routes = routes(r);
         Traffic traffic = traffic(r.object("traffic", TRAFFIC_FIELDS));
         Rollout rollout = rollout(r.object("rollout", ROLLOUT_FIELDS));
+        ApmSpec apm = apm(r.object("apm", APM_FIELDS));
         return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, rollout,
-                autoscale);
+                autoscale, apm);
+    }
+
+    private static ApmSpec apm(NodeReader r) {
+        if (r == null) {
+            return ApmSpec.DEFAULTS;
+        }
+        int t = r.integer("apdexThresholdMillis", (int) ApmSpec.DEFAULTS.apdexThresholdMillis(), between(1, 600_000));
+        String cookie = r.string("userCookie");
+        String header = r.string("userHeader");
+        if (cookie != null && header != null) {
+            r.error("userHeader", "give userCookie or userHeader, not both");
+        }
+        if (cookie != null && !TOKEN.matcher(cookie).matches()) {
+            r.error("userCookie", "not a cookie name, got " + Json.write(cookie));
+        }
+        if (header != null && !TOKEN.matcher(header).matches()) {
+            r.error("userHeader", "not a header name, got " + Json.write(header));
+        }
+        return new ApmSpec(t, header == null && cookie == null ? ApmSpec.DEFAULTS.userCookie() : cookie, header);
     }
 
     private static RunSpec run(NodeReader r, Path baseDir) {

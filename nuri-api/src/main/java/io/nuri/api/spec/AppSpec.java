@@ -26,7 +26,8 @@ public record AppSpec(
         List<Route> routes,
         Traffic traffic,
         Rollout rollout,
-        Autoscale autoscale) {
+        Autoscale autoscale,
+        ApmSpec apm) {
 
     public static final int DEFAULT_PORT = 8080;
 
@@ -36,26 +37,27 @@ public record AppSpec(
         routes = routes == null ? List.of() : List.copyOf(routes);
         traffic = traffic == null ? Traffic.DEFAULTS : traffic;
         rollout = rollout == null ? Rollout.DEFAULTS : rollout;
+        apm = apm == null ? ApmSpec.DEFAULTS : apm;
     }
 
     /** The core sections only; routes, traffic and rollout take their defaults, no autoscaling. */
     public AppSpec(RunSpec run, Map<String, String> env, int port, int replicas, Probes probes,
             RestartPolicy restartPolicy, Resources resources, List<VolumeSpec> volumes) {
-        this(run, env, port, replicas, probes, restartPolicy, resources, volumes, null, null, null, null);
+        this(run, env, port, replicas, probes, restartPolicy, resources, volumes, null, null, null, null, null);
     }
 
     public AppSpec withReplicas(int n) {
-        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes, routes, traffic, rollout, autoscale);
+        return new AppSpec(run, env, port, n, probes, restartPolicy, resources, volumes, routes, traffic, rollout, autoscale, apm);
     }
 
     public AppSpec withRollout(Rollout r) {
-        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, r, autoscale);
+        return new AppSpec(run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, r, autoscale, apm);
     }
 
     /** The same spec with the run template of {@code t} (rollout undo). */
     public AppSpec withTemplate(RevisionTemplate t) {
         return new AppSpec(t.run(), t.env(), t.port(), replicas, t.probes(), t.restartPolicy(), t.resources(),
-                t.volumes(), routes, traffic, rollout, autoscale);
+                t.volumes(), routes, traffic, rollout, autoscale, apm);
     }
 
     /**

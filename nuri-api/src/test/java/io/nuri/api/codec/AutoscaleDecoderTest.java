@@ -90,4 +90,14 @@ class AutoscaleDecoderTest {
         // Saturday: closed.
         assertThat(CronWindows.isOpen(s, Instant.parse("2026-11-28T00:30:00Z"))).isFalse();
     }
+
+    @Test
+    void the_apm_section_takes_a_threshold_and_one_user_key() throws Exception {
+        var app = SpecDecoder.decode("portal.yaml", HEAD + "  apm: {apdexThresholdMillis: 200, userHeader: X-User-Id}\n",
+                Path.of("/tmp")).getFirst();
+        assertThat(app.spec().apm()).isEqualTo(new io.nuri.api.spec.ApmSpec(200, null, "X-User-Id"));
+        assertThat(errors("  apm: {apdexThresholdMillis: 0, userCookie: a b, userHeader: X}\n"))
+                .extracting(SpecError::path)
+                .containsExactlyInAnyOrder("spec.apm.apdexThresholdMillis", "spec.apm.userCookie", "spec.apm.userHeader");
+    }
 }

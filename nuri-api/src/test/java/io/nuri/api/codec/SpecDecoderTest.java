@@ -311,7 +311,7 @@ class SpecDecoderTest {
         assertErrors(text).containsExactlyInAnyOrder(
                 tuple("status", "unknown field (known: apiVersion, kind, metadata, spec)"),
                 tuple("metadata.annotations", "unknown field (known: name, namespace, labels)"),
-                tuple("spec.foo", "unknown field (known: run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, rollout, autoscale)"),
+                tuple("spec.foo", "unknown field (known: run, env, port, replicas, probes, restartPolicy, resources, volumes, routes, traffic, rollout, autoscale, apm)"),
                 tuple("spec.run.image", "unknown field (known: jar, command, args, javaOpts, workingDir)"),
                 tuple("spec.probes.readiness.perodSeconds", "unknown field (known: http, tcp, exec, initialDelaySeconds, "
                         + "periodSeconds, timeoutSeconds, failureThreshold, successThreshold)"),
