@@ -172,4 +172,31 @@ class AutoscaleE2ETest {
             assertThat(replicas(server, "lazy")).isBetween(1, 2);
         }
     }
+
+    @Test
+    void anOpenScheduleRaisesTheMinimumAndSaysSo() throws Exception {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            // "* * * * *" opens a window every minute that lasts a day: open now, whatever the time.
+            server.apply(tmp.resolve("deadline.yaml"), """
+                    apiVersion: nuri.io/v1
+                    kind: App
+                    metadata: {name: deadline}
+                    spec:
+                      run: {jar: %s}
+                      probes: {readiness: {http: {path: /health}}}
+                      autoscale:
+                        minReplicas: 1
+                        maxReplicas: 4
+                        targetConcurrency: 10
+                        schedules:
+                          - {name: registration, cron: "* * * * *", timeZone: Asia/Seoul, durationMinutes: 1440, minReplicas: 2}
+                    """.formatted(ServerProcess.SAMPLE_JAR));
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("deadline").size() == 2);
+            assertThat(server.events("deadline")).anyMatch(e -> e.path("reason").asText().equals("ScheduleOpened")
+                    && e.path("message").asText().contains("raises minReplicas to 2"));
+            JsonNode s = server.http("GET", "/api/v1/namespaces/default/apps/deadline/autoscale", null, server.token()).json();
+            assertThat(s.path("effectiveMinReplicas").asInt()).isEqualTo(2);
+            assertThat(s.path("schedules").get(0).path("open").asBoolean()).isTrue();
+        }
+    }
 }
