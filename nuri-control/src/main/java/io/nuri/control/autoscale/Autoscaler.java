@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,15 +81,19 @@ public final class Autoscaler implements AutoCloseable {
         }
         AutoscaleStatus.Targets targets = new AutoscaleStatus.Targets(p.targetConcurrency(), p.targetRPS(),
                 p.targetCPUPercent(), p.targetP95Millis());
-        synchronized (t == null ? this : t) {
-            ScaleDecider.Decision last = t == null ? null : t.lastDecision;
-            return Optional.of(new AutoscaleStatus(a.namespace(), a.name(), p.minReplicas(), p.maxReplicas(),
-                    Math.max(p.minReplicas(), scheduledMin(p, now)), a.app().spec().replicas(),
-                    last == null ? a.app().spec().replicas() : last.desired(),
-                    registry.endpoints(a.namespace(), a.name()).size(), last != null && last.panicking(),
-                    t == null ? null : t.state.panicUntil(), targets, t == null ? Observed.NONE : t.stable,
-                    t == null ? Observed.NONE : t.panic, t == null ? 0 : idleSeconds(t, now), schedules,
-                    t == null ? List.of() : List.copyOf(t.decisions)));
+        int replicas = a.app().spec().replicas();
+        int ready = registry.endpoints(a.namespace(), a.name()).size();
+        int effectiveMin = Math.max(p.minReplicas(), scheduledMin(p, now));
+        if (t == null) { // not seen by a pass yet
+            return Optional.of(new AutoscaleStatus(a.namespace(), a.name(), p.minReplicas(), p.maxReplicas(), effectiveMin,
+                    replicas, replicas, ready, false, null, targets, Observed.NONE, Observed.NONE, 0, schedules, List.of()));
+        }
+        synchronized (t) {
+            ScaleDecider.Decision last = t.lastDecision;
+            return Optional.of(new AutoscaleStatus(a.namespace(), a.name(), p.minReplicas(), p.maxReplicas(), effectiveMin,
+                    replicas, last == null ? replicas : last.desired(), ready, t.state.panicking(now),
+                    t.state.panicUntil(), targets, t.stable, t.panic, idleSeconds(t, now), schedules,
+                    List.copyOf(t.decisions)));
         }
     }
 
@@ -195,7 +198,7 @@ public final class Autoscaler implements AutoCloseable {
                 case "maxReplicas" -> "maxReplicas is " + p.maxReplicas();
                 default -> d.limitedBy();
             };
-            record(a, t, d, now, Event.warning(a.namespace(), a.name(), null, "AutoscaleLimited",
+            recordLimit(a, t, d, now, Event.warning(a.namespace(), a.name(), null, "AutoscaleLimited",
                     "wants " + d.recommendation() + " replicas, stays at " + current + ": " + what + " (" + d.detail() + ")"));
         } else if (d.limitedBy() == null) {
             t.lastLimit = null;
@@ -235,7 +238,7 @@ public final class Autoscaler implements AutoCloseable {
         }
     }
 
-    private void record(StoredApp a, Track t, ScaleDecider.Decision d, Instant now, Event e) {
+    private void recordLimit(StoredApp a, Track t, ScaleDecider.Decision d, Instant now, Event e) {
         store.write(tx -> tx.appendEvent(e));
         synchronized (t) {
             t.decisions.addFirst(decisionRecord(d, now, e.message(), t));
