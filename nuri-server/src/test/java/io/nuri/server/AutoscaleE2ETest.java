@@ -23,6 +23,20 @@ class AutoscaleE2ETest {
     @TempDir
     Path tmp;
 
+    /** An app of the sample jar, routed at / (or not), with this autoscale section (indented YAML lines). */
+    static String autoscaled(String name, boolean routed, String autoscale) {
+        return """
+                apiVersion: nuri.io/v1
+                kind: App
+                metadata: {name: %s}
+                spec:
+                  run: {jar: %s}
+                  probes: {readiness: {http: {path: /health}}}
+                %s  autoscale:
+                """.formatted(name, ServerProcess.SAMPLE_JAR, routed ? "  routes: [{path: /}]\n" : "")
+                + autoscale.stripIndent().lines().map(l -> "    " + l + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
     int replicas(ServerProcess server, String app) {
         return server.http("GET", "/api/v1/namespaces/default/apps/" + app + "/autoscale", null, server.token()).json()
                 .path("replicas").asInt();
@@ -31,21 +45,13 @@ class AutoscaleE2ETest {
     @Test
     void aLoadStepScalesOutWithinTheBoundsAndCalmScalesBackIn() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            server.apply(tmp.resolve("web.yaml"), """
-                    apiVersion: nuri.io/v1
-                    kind: App
-                    metadata: {name: web}
-                    spec:
-                      run: {jar: %s}
-                      probes: {readiness: {http: {path: /health}}}
-                      routes: [{path: /}]
-                      autoscale:
-                        minReplicas: 1
-                        maxReplicas: 3
-                        targetConcurrency: 4
-                        stableWindowSeconds: 4
-                        scaleDownStabilizationSeconds: 6
-                    """.formatted(ServerProcess.SAMPLE_JAR));
+            server.apply(tmp.resolve("web.yaml"), autoscaled("web", true, """
+                    minReplicas: 1
+                    maxReplicas: 3
+                    targetConcurrency: 4
+                    stableWindowSeconds: 4
+                    scaleDownStabilizationSeconds: 6
+                    """));
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 1);
             // Scaling by hand is refused while the autoscaler owns the count.
             ServerProcess.CliResult scale = server.nuri("scale", "app", "web", "--replicas", "3");
@@ -127,20 +133,12 @@ class AutoscaleE2ETest {
     @Test
     void anIdleAppScalesToZeroAndWakesOnTheFirstRequestsWithoutFailingAny() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            server.apply(tmp.resolve("lazy.yaml"), """
-                    apiVersion: nuri.io/v1
-                    kind: App
-                    metadata: {name: lazy}
-                    spec:
-                      run: {jar: %s}
-                      probes: {readiness: {http: {path: /health}}}
-                      routes: [{path: /}]
-                      autoscale:
-                        minReplicas: 0
-                        maxReplicas: 2
-                        targetConcurrency: 10
-                        scaleToZeroAfterSeconds: 3
-                    """.formatted(ServerProcess.SAMPLE_JAR));
+            server.apply(tmp.resolve("lazy.yaml"), autoscaled("lazy", true, """
+                    minReplicas: 0
+                    maxReplicas: 2
+                    targetConcurrency: 10
+                    scaleToZeroAfterSeconds: 3
+                    """));
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("lazy").size() == 1);
             await("scaled to zero").atMost(Duration.ofSeconds(60)).until(() -> replicas(server, "lazy") == 0);
             await("instance stopped").atMost(Duration.ofSeconds(60)).until(() -> server.instances("lazy").isEmpty());
@@ -177,20 +175,13 @@ class AutoscaleE2ETest {
     void anOpenScheduleRaisesTheMinimumAndSaysSo() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
             // "* * * * *" opens a window every minute that lasts a day: open now, whatever the time.
-            server.apply(tmp.resolve("deadline.yaml"), """
-                    apiVersion: nuri.io/v1
-                    kind: App
-                    metadata: {name: deadline}
-                    spec:
-                      run: {jar: %s}
-                      probes: {readiness: {http: {path: /health}}}
-                      autoscale:
-                        minReplicas: 1
-                        maxReplicas: 4
-                        targetConcurrency: 10
-                        schedules:
-                          - {name: registration, cron: "* * * * *", timeZone: Asia/Seoul, durationMinutes: 1440, minReplicas: 2}
-                    """.formatted(ServerProcess.SAMPLE_JAR));
+            server.apply(tmp.resolve("deadline.yaml"), autoscaled("deadline", false, """
+                    minReplicas: 1
+                    maxReplicas: 4
+                    targetConcurrency: 10
+                    schedules:
+                      - {name: registration, cron: "* * * * *", timeZone: Asia/Seoul, durationMinutes: 1440, minReplicas: 2}
+                    """));
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("deadline").size() == 2);
             assertThat(server.events("deadline")).anyMatch(e -> e.path("reason").asText().equals("ScheduleOpened")
                     && e.path("message").asText().contains("raises minReplicas to 2"));
