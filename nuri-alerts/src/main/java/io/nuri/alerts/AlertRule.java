@@ -12,12 +12,12 @@ import java.util.List;
  * @param builtIn one of {@link DefaultRules}, not stored
  */
 public record AlertRule(String namespace, String name, String app, Metric metric, Condition condition, int forSeconds,
-        Severity severity, String summary, List<Webhook> notify, boolean builtIn) {
+        Severity severity, String summary, List<Webhook> webhooks, boolean builtIn) {
     public static final String API_VERSION = "nuri.io/v1";
     public static final String KIND = "AlertRule";
 
     public AlertRule {
-        notify = notify == null ? List.of() : List.copyOf(notify);
+        webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     }
 
     public String key() {
