@@ -345,6 +345,7 @@ public final class SqliteStore implements Store {
         final Set<Change> changes = new LinkedHashSet<>();
         boolean active = true;
         long lastEventId;
+        boolean resolvedWritten;
 
         private Connection c() {
             if (!active) {
@@ -353,10 +354,15 @@ public final class SqliteStore implements Store {
             return writer;
         }
 
-        /** Trims the event log in the same transaction as the appends. */
+        /** Trims the event log and the alert history in the same transaction as the writes. */
         void finish() {
             if (lastEventId > maxEvents) {
                 update("DELETE FROM events WHERE id <= ?", lastEventId - maxEvents);
+            }
+            if (resolvedWritten) {
+                update("""
+                        DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE state = 'resolved'
+                          ORDER BY resolved_at DESC, id LIMIT -1 OFFSET ?)""", MAX_RESOLVED_ALERTS);
             }
         }
 
@@ -573,11 +579,7 @@ public final class SqliteStore implements Store {
                     a.id(), a.subject(), a.rule(), a.severity(), a.namespace(), a.app(), a.instance(), a.metric(),
                     a.condition(), a.state(), time(a.activeAt()), time(a.since()), time(a.resolvedAt()), a.summary(),
                     a.value());
-            if ("resolved".equals(a.state())) {
-                update("""
-                        DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE state = 'resolved'
-                          ORDER BY resolved_at DESC LIMIT -1 OFFSET ?)""", MAX_RESOLVED_ALERTS);
-            }
+            resolvedWritten |= "resolved".equals(a.state());
         }
 
         @Override
