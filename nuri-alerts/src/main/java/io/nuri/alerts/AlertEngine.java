@@ -60,6 +60,17 @@ public final class AlertEngine implements AutoCloseable {
     }
 
     public void start() {
+        load();
+        watch = store.watch(change -> {
+            if (change.kind() != Store.Change.Kind.EVENT && wakeQueued.compareAndSet(false, true)) {
+                loop.execute(this::pass);
+            }
+        });
+        loop.scheduleWithFixedDelay(this::pass, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads the pending and firing alerts back from the store (what a restarted platform knew). */
+    void load() {
         for (AlertRecord a : store.alerts(Set.of(AlertStates.PENDING, AlertStates.FIRING), null, null, Integer.MAX_VALUE)) {
             active.put(a.subject(), a);
             if (AlertStates.FIRING.equals(a.state()) && Metric.INSTANCE_DOWN.specName().equals(a.metric())
@@ -69,12 +80,6 @@ public final class AlertEngine implements AutoCloseable {
         }
         log.info("alerts: {} pending or firing alert(s) read back; evaluating every {} ms", active.size(),
                 interval.toMillis());
-        watch = store.watch(change -> {
-            if (change.kind() != Store.Change.Kind.EVENT && wakeQueued.compareAndSet(false, true)) {
-                loop.execute(this::pass);
-            }
-        });
-        loop.scheduleWithFixedDelay(this::pass, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The rules in force at the last pass (stored ones and the defaults of namespaces without rules). */
