@@ -1,5 +1,7 @@
 package io.nuri.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -120,15 +122,16 @@ final class AlertApi {
         }
         found.sort(Comparator.comparingInt((AlertRecord a) -> rank(a.state()))
                 .thenComparing(a -> a.resolvedAt() != null ? a.resolvedAt() : a.since(), Comparator.reverseOrder()));
-        List<Map<String, Object>> out = new ArrayList<>();
+        ArrayNode out = Json.MAPPER.createArrayNode();
         for (AlertRecord a : found.subList(0, Math.min(limit, found.size()))) {
             out.add(view(a));
         }
         return json(out);
     }
 
-    static Map<String, Object> view(AlertRecord a) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    /** The contract's fields, absent values as explicit nulls (the console reads resolvedAt: null). */
+    static ObjectNode view(AlertRecord a) {
+        ObjectNode m = Json.MAPPER.createObjectNode();
         m.put("id", a.id());
         m.put("rule", a.rule());
         m.put("severity", a.severity());
@@ -136,13 +139,13 @@ final class AlertApi {
         m.put("app", a.app());
         m.put("instance", a.instance());
         m.put("state", a.state());
-        m.put("since", a.since());
-        m.put("resolvedAt", a.resolvedAt());
+        m.put("since", a.since() == null ? null : a.since().toString());
+        m.put("resolvedAt", a.resolvedAt() == null ? null : a.resolvedAt().toString());
         m.put("summary", a.summary());
         m.put("value", a.value());
         m.put("metric", a.metric());
         m.put("condition", a.condition());
-        m.put("activeAt", a.activeAt());
+        m.put("activeAt", a.activeAt() == null ? null : a.activeAt().toString());
         return m;
     }
 
