@@ -111,10 +111,22 @@ class AlertsE2ETest {
                   forSeconds: 2
                   severity: warning
                   notify:
-                    - webhook: {url: "%s", secretEnv: NURI_E2E_HOOK_SECRET}
+                    - webhook: {url: "%s", secretEnv: NURI_E2E_HOOK_SECRET, timeoutMillis: 10000}
                 """.formatted(hook, hook));
         Path data = tmp.resolve("data");
         try (ServerProcess server = ServerProcess.start(data, Map.of("NURI_E2E_HOOK_SECRET", SECRET))) {
+            try {
+                scenario(server, spec);
+            } catch (Throwable e) {
+                String log = server.log();
+                throw new AssertionError(e.getMessage() + "\nnotices: " + notices + "\nserver log (tail):\n"
+                        + log.substring(Math.max(0, log.length() - 6000)), e);
+            }
+        }
+    }
+
+    private void scenario(ServerProcess server, Path spec) throws Exception {
+        {
             ServerProcess.CliResult applied = server.nuri("apply", "-f", spec.toString());
             assertThat(applied.code()).as("%s", applied).isZero();
             assertThat(applied.out()).contains("app/watched created", "alertrule/was-down created",
@@ -124,13 +136,13 @@ class AlertsE2ETest {
 
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("watched").size() == 1);
             // One Ready instance of one: too-few (< 2) fires after 2 s and stays firing.
-            await().atMost(Duration.ofSeconds(20)).until(() -> noticesOf("too-few", "firing").size() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> noticesOf("too-few", "firing").size() == 1);
 
             JsonNode victim = server.readyInstances("watched").getFirst();
             String id = victim.path("id").asText();
             failNext.set(true);
             ProcessHandle.of(victim.path("pid").asLong()).orElseThrow().destroyForcibly(); // kill -9
-            await().atMost(Duration.ofSeconds(30)).until(() -> noticesOf("was-down", "firing").size() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> noticesOf("was-down", "firing").size() == 1);
             Notice fired = noticesOf("was-down", "firing").getFirst();
             assertThat(fired.signature()).isEqualTo(hmac(fired.body()));
             JsonNode alert = fired.json().path("alert");
@@ -157,6 +169,14 @@ class AlertsE2ETest {
             assertThat(first.has("resolvedAt")).isTrue();
             assertThat(first.has("instance")).isTrue();
             assertThat(server.http("GET", "/api/v1/alerts", null, null).status()).as("behind the token").isEqualTo(401);
+            ServerProcess.HttpResult bad = server.http("GET", "/api/v1/alerts?state=open", null, server.token());
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.json().path("message").asText()).contains("state: must be firing, pending, resolved or all");
+            ServerProcess.HttpResult invalid = server.http("POST", "/api/v1/alertrules?file=r.yaml",
+                    "apiVersion: nuri.io/v1\nkind: AlertRule\nmetadata: {name: x}\nspec: {metric: tps, condition: {op: \"<\"}}\n",
+                    server.token());
+            assertThat(invalid.status()).isEqualTo(422);
+            assertThat(invalid.json().path("details").get(0).path("path").asText()).isEqualTo("spec.condition.threshold");
 
             ServerProcess.CliResult cli = server.nuri("alerts", "-o", "json");
             assertThat(states(cli.json())).containsExactly("too-few:firing");
