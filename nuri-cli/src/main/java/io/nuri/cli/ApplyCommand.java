@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * server decodes, validates and resolves relative paths against {@code baseDir}. Every file is read
  * before anything is sent, so a missing file applies nothing.
  */
-@Command(name = "apply", description = "Create or update apps from spec files (YAML or JSON).")
+@Command(name = "apply", description = "Create or update apps and alert rules from spec files (YAML or JSON).")
 final class ApplyCommand extends CliCommand {
     static final String STDIN_NAME = "<stdin>";
 
@@ -128,7 +128,8 @@ final class ApplyCommand extends CliCommand {
             return CliException.REFUSED;
         }
         for (JsonNode result : api.parse(r.body()).path("results")) {
-            cli.out.println("app/" + Output.text(result, "name") + " " + Output.text(result, "action")
+            String kind = result.path("kind").isTextual() ? result.path("kind").asText().toLowerCase(Locale.ROOT) : "app";
+            cli.out.println(kind + "/" + Output.text(result, "name") + " " + Output.text(result, "action")
                     + (dryRun ? " (dry run)" : ""));
         }
         return 0;

@@ -8,8 +8,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "delete", description = "Delete an app.", subcommands = {DeleteCommand.App.class})
+@Command(name = "delete", description = "Delete an app or an alert rule.",
+        subcommands = {DeleteCommand.App.class, DeleteCommand.AlertRule.class})
 final class DeleteCommand extends CliCommand.Group {
+
+    @Command(name = "alertrule", aliases = {"alertrules"}, description = "Delete alert rules; their firing alerts resolve.")
+    static final class AlertRule extends CliCommand {
+        @Parameters(arity = "1..*", paramLabel = "NAME", description = "The rules to delete.")
+        List<String> names;
+
+        @Override
+        public Integer call() {
+            for (String name : names) {
+                api().send("DELETE", "/api/v1/namespaces/" + Api.segment(ns()) + "/alertrules/" + Api.segment(name),
+                        Api.query(), null, null, "alert rule \"" + name + "\" not found in namespace \"" + ns() + "\"");
+                cli.out.println("alertrule/" + name + " deleted");
+            }
+            return 0;
+        }
+    }
 
     @Command(name = "app", aliases = {"apps"},
             description = "Delete apps. The server stops their instances, then removes them; --wait waits for that.")

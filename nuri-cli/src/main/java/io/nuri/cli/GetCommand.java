@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "get", description = "List apps, instances or revisions.",
-        subcommands = {GetCommand.Apps.class, GetCommand.Instances.class, GetCommand.Revisions.class})
+@Command(name = "get", description = "List apps, instances, revisions or alert rules.",
+        subcommands = {GetCommand.Apps.class, GetCommand.Instances.class, GetCommand.Revisions.class,
+            GetCommand.AlertRules.class})
 final class GetCommand extends CliCommand.Group {
 
     abstract static class Listing extends CliCommand {
@@ -142,6 +143,46 @@ final class GetCommand extends CliCommand.Group {
             t.row(row);
         }
         return t;
+    }
+
+    @Command(name = "alertrules", aliases = {"alertrule"},
+            description = "List alert rules: NAME, APP, CONDITION, FOR, SEVERITY, WEBHOOKS (built-in defaults marked).")
+    static final class AlertRules extends Listing {
+        @Option(names = {"-A", "--all-namespaces"}, description = "Rules of every namespace (adds a NAMESPACE column).")
+        boolean all;
+
+        @Override
+        public Integer call() {
+            JsonNode rules = api().get("/api/v1/alertrules", Api.query("namespace", all ? null : ns()), null);
+            if (Output.printStructured(cli.out, format, rules)) {
+                return 0;
+            }
+            if (rules.isEmpty()) {
+                nothingFound("alert rules", all);
+                return 0;
+            }
+            List<String> header = new ArrayList<>();
+            if (all) {
+                header.add("NAMESPACE");
+            }
+            header.addAll(List.of("NAME", "APP", "CONDITION", "FOR", "SEVERITY", "WEBHOOKS"));
+            Table t = new Table(header);
+            for (JsonNode r : rules) {
+                List<String> row = new ArrayList<>();
+                if (all) {
+                    row.add(Output.text(r, "namespace"));
+                }
+                row.add(Output.text(r, "name") + (r.path("builtIn").asBoolean() ? " (default)" : ""));
+                row.add(r.path("app").isTextual() ? r.path("app").asText() : "*");
+                row.add(Output.text(r, "metric") + " " + Output.text(r, "condition"));
+                row.add(r.path("forSeconds").asInt() + "s");
+                row.add(Output.text(r, "severity"));
+                row.add(Integer.toString(r.path("webhooks").size()));
+                t.row(row);
+            }
+            t.print(cli.out);
+            return 0;
+        }
     }
 
     @Command(name = "revisions", aliases = {"revision", "rev"}, description = "List the revisions of an app: NUMBER, HASH, CREATED.")

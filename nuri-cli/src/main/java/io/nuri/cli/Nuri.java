@@ -32,7 +32,7 @@ public final class Nuri implements Runnable {
     /** The commands in help order; see {@link #commandLine} for why they are added by hand. */
     private static final List<Class<?>> COMMANDS = List.of(ServerCommand.class, ApplyCommand.class, GetCommand.class,
             DescribeCommand.class, DeleteCommand.class, ScaleCommand.class, RolloutCommand.class, LogsCommand.class,
-            EventsCommand.class, MetricsCommand.class, AutoscaleCommand.class, VersionCommand.class);
+            EventsCommand.class, MetricsCommand.class, AutoscaleCommand.class, AlertsCommand.class, VersionCommand.class);
 
     /** Global options that take a value as the next argument, skipped when looking for the command name. */
     private static final Set<String> VALUE_OPTIONS = Set.of("-n", "--namespace", "--data-dir", "--server", "--token");

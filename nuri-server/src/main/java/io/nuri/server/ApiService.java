@@ -49,6 +49,14 @@ final class ApiService {
     private final String driverName;
     private final String version;
 
+    private io.nuri.alerts.AlertRuleService alertRules; // null: apply takes Apps only
+
+    /** Lets {@code /api/v1/apply} take AlertRule documents too (see {@link KindRouter}). */
+    ApiService withAlertRules(io.nuri.alerts.AlertRuleService rules) {
+        this.alertRules = rules;
+        return this;
+    }
+
     ApiService(Store store, EndpointRegistry registry, AppService apps, LogSource logs, String driverName,
             String version) {
         this.store = store;
@@ -70,7 +78,8 @@ final class ApiService {
                 throw new IllegalArgumentException("baseDir: must be an absolute path, got \"" + baseDir.get() + "\"");
             }
         }
-        List<AppService.ApplyResult> results = apps.apply(file, req.contentUtf8(), base, dryRun);
+        List<?> results = alertRules == null ? apps.apply(file, req.contentUtf8(), base, dryRun)
+                : KindRouter.apply(apps, alertRules, file, req.contentUtf8(), base, dryRun);
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.set("results", Json.MAPPER.valueToTree(results));
         return json(body);

@@ -97,6 +97,7 @@ public final class NuriServer implements AutoCloseable {
             Driver usageDriver = null;
             Gateway gateway = null;
             Autoscaler autoscaler = null;
+            InflightSource inflightForAlerts = InflightSource.NONE;
             PrometheusMetrics metrics;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
@@ -138,8 +139,11 @@ public final class NuriServer implements AutoCloseable {
                 ready = controller::isRunning;
                 restarter = controller::restartInstance;
                 usageDriver = driver;
+                inflightForAlerts = inflight;
             }
             AppService appService = new AppService(store, new ArtifactStore(dataDir.resolve("artifacts")), clock);
+            io.nuri.alerts.AlertRuleService alertRules = new io.nuri.alerts.AlertRuleService(store);
+            io.nuri.alerts.AlertEngine alerts = startAlerts(store, apm, inflightForAlerts, clock, stopOrder);
             Server api = Server.builder()
                     .http(new InetSocketAddress(settings.apiHost(), settings.apiPort()))
                     // Its own registry: the gateway's server already registered Armeria's meters globally.
@@ -147,7 +151,9 @@ public final class NuriServer implements AutoCloseable {
                     .service("/healthz", (ctx, req) -> HttpResponse.of("ok"))
                     .service("/readyz", (ctx, req) -> ready.getAsBoolean() ? HttpResponse.of("ok")
                             : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready"))
-                    .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION))
+                    .annotatedService(new ApiService(store, registry, appService, logs, driverName, VERSION)
+                            .withAlertRules(alertRules))
+                    .annotatedService(new AlertApi(store, alertRules, alerts))
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
                     .annotatedService(new ApmApi(store, apm, usageDriver))
@@ -178,6 +184,18 @@ public final class NuriServer implements AutoCloseable {
             stopAll(stopOrder);
             throw e;
         }
+    }
+
+    /** The alert loop (docs/alerts.md): fire/resolve events, webhooks signed with secrets from the environment. */
+    private static io.nuri.alerts.AlertEngine startAlerts(Store store, io.nuri.apm.ApmHub apm, InflightSource inflight,
+            Clock clock, Deque<AutoCloseable> stopOrder) {
+        io.nuri.alerts.WebhookNotifier notifier = push(stopOrder, new io.nuri.alerts.WebhookNotifier(System::getenv,
+                event -> store.write(tx -> tx.appendEvent(event))));
+        io.nuri.alerts.AlertEngine engine = push(stopOrder, new io.nuri.alerts.AlertEngine(store,
+                new io.nuri.alerts.Observer(store, apm, inflight::inflight), notifier, clock,
+                io.nuri.alerts.AlertEngine.DEFAULT_INTERVAL));
+        engine.start();
+        return engine;
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,

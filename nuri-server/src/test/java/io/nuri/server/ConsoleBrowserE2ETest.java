@@ -252,4 +252,52 @@ class ConsoleBrowserE2ETest {
         await().atMost(Duration.ofSeconds(10)).until(() -> page.locator("#nav a").first().textContent().equals("개요"));
         assertThat(page.locator("#overview th").first().textContent()).isEqualTo("앱");
     }
+    @Test
+    @Order(9)
+    void aFiringAlertTopsTheFeedAndColoursTheOverviewColumnThenMovesToResolved() {
+        // A rule that holds at once for ticker (one Ready instance): a firing critical alert.
+        String rule = """
+                apiVersion: nuri.io/v1
+                kind: AlertRule
+                metadata: {name: browser-watch}
+                spec:
+                  selector: {app: ticker}
+                  metric: readyInstances
+                  condition: {op: ">=", threshold: 1}
+                  severity: critical
+                  summary: "ticker is watched by the browser test"
+                """;
+        assertThat(server.http("POST", "/api/v1/alertrules", rule, server.token()).status()).isEqualTo(200);
+        try {
+            loginWithFragment();
+            Locator badge = page.locator("tr[data-app=ticker] .alert-badge");
+            await().atMost(Duration.ofSeconds(30)).until(() -> "1".equals(badge.getAttribute("data-alerts")));
+            assertThat(badge.getAttribute("data-severity")).isEqualTo("critical");
+            assertThat(badge.getAttribute("class")).contains("sev-critical");
+            assertThat(page.locator("tr[data-app=portal] .alert-badge").getAttribute("data-alerts")).isEqualTo("0");
+            assertThat(page.locator("tr[data-app=ticker]").getAttribute("class")).contains("state-bad");
+            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("console-overview-alert.png")));
+
+            page.navigate(server.url() + "/#/events");
+            Locator first = page.locator("#alerts tr.alert-row").first();
+            await().atMost(Duration.ofSeconds(30)).until(() -> first.isVisible()
+                    && first.textContent().contains("ticker is watched by the browser test"));
+            assertThat(first.getAttribute("class")).contains("alert-firing").contains("state-bad");
+            assertThat(first.textContent()).contains("browser-watch", "심각", "발생 중");
+            assertThat(page.locator("#alerts-firing .alert-badge").getAttribute("data-alerts")).isEqualTo("1");
+            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("console-alerts.png")));
+        } finally {
+            // Deleting the rule resolves the alert; the namespace gets its default rules back.
+            assertThat(server.http("DELETE", "/api/v1/namespaces/default/alertrules/browser-watch", null, server.token())
+                    .status()).isEqualTo(200);
+        }
+        Locator resolved = page.locator("#alerts tr.alert-resolved[data-alert]");
+        await().atMost(Duration.ofSeconds(30)).until(() -> resolved.count() >= 1
+                && resolved.first().textContent().contains("ticker is watched by the browser test"));
+        assertThat(page.locator("#alerts-firing .alert-badge").getAttribute("data-alerts")).isEqualTo("0");
+        page.locator("#f-alert-state").selectOption("firing");
+        await().atMost(Duration.ofSeconds(10)).until(() -> page.locator("#alerts tr.alert-resolved").count() == 0);
+        page.locator("#f-alert-state").selectOption("resolved");
+        await().atMost(Duration.ofSeconds(10)).until(() -> page.locator("#alerts tr.alert-resolved").count() >= 1);
+    }
 }

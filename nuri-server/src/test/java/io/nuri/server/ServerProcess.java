@@ -31,6 +31,8 @@ final class ServerProcess implements AutoCloseable {
     final Path stdout;
     private Process process;
     private final Set<Long> seenPids = new HashSet<>();
+    /** Extra environment of the server process (e.g. a webhook secret), set before launch. */
+    final Map<String, String> env = new java.util.HashMap<>();
 
     private ServerProcess(Path dataDir) {
         this.dataDir = dataDir;
@@ -38,7 +40,12 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(Path dataDir, String... extraArgs) {
+        return start(dataDir, Map.of(), extraArgs);
+    }
+
+    static ServerProcess start(Path dataDir, Map<String, String> env, String... extraArgs) {
         ServerProcess s = new ServerProcess(dataDir);
+        s.env.putAll(env);
         s.launch(extraArgs);
         return s;
     }
@@ -57,6 +64,7 @@ final class ServerProcess implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()));
             pb.environment().remove("NURI_HOME");
+            pb.environment().putAll(env);
             process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

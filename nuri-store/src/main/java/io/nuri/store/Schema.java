@@ -117,7 +117,39 @@ final class Schema {
                       updated_at  TEXT NOT NULL,
                       PRIMARY KEY (namespace, app),
                       FOREIGN KEY (namespace, app) REFERENCES apps (namespace, name) ON DELETE CASCADE
-                    ) WITHOUT ROWID"""));
+                    ) WITHOUT ROWID"""),
+            // v3: alert rules (the document as JSON, decoded by nuri-alerts) and alerts: the pending and
+            // firing ones, so a restarted platform neither forgets nor re-announces them, and the
+            // resolved ones as history. No foreign key to apps: an alert outlives the app it was about.
+            Migration.sql("alert_rules, alerts",
+                    """
+                    CREATE TABLE alert_rules (
+                      namespace     TEXT NOT NULL,
+                      name          TEXT NOT NULL,
+                      document_json TEXT NOT NULL,
+                      created_at    TEXT NOT NULL,
+                      updated_at    TEXT NOT NULL,
+                      PRIMARY KEY (namespace, name)
+                    ) WITHOUT ROWID""",
+                    """
+                    CREATE TABLE alerts (
+                      id          TEXT NOT NULL PRIMARY KEY,
+                      subject     TEXT NOT NULL,
+                      rule        TEXT NOT NULL,
+                      severity    TEXT NOT NULL,
+                      namespace   TEXT NOT NULL,
+                      app         TEXT,
+                      instance    TEXT,
+                      metric      TEXT,
+                      condition   TEXT,
+                      state       TEXT NOT NULL,
+                      active_at   TEXT NOT NULL,
+                      since       TEXT NOT NULL,
+                      resolved_at TEXT,
+                      summary     TEXT,
+                      value       REAL
+                    )""",
+                    "CREATE INDEX alerts_by_state ON alerts (state, resolved_at)"));
 
     /** The version this code writes: the number of migrations. */
     static int latestVersion() {

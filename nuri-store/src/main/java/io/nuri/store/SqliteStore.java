@@ -91,6 +91,8 @@ public final class SqliteStore implements Store {
     public static final int DEFAULT_MAX_EVENTS = 50_000;
     public static final int DEFAULT_READ_CONNECTIONS = 4;
     public static final int DEFAULT_BUSY_TIMEOUT_MILLIS = 10_000;
+    /** Resolved alerts kept as history; pending and firing ones are never trimmed. */
+    public static final int MAX_RESOLVED_ALERTS = 10_000;
 
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
@@ -343,6 +345,7 @@ public final class SqliteStore implements Store {
         final Set<Change> changes = new LinkedHashSet<>();
         boolean active = true;
         long lastEventId;
+        boolean resolvedWritten;
 
         private Connection c() {
             if (!active) {
@@ -351,10 +354,15 @@ public final class SqliteStore implements Store {
             return writer;
         }
 
-        /** Trims the event log in the same transaction as the appends. */
+        /** Trims the event log and the alert history in the same transaction as the writes. */
         void finish() {
             if (lastEventId > maxEvents) {
                 update("DELETE FROM events WHERE id <= ?", lastEventId - maxEvents);
+            }
+            if (resolvedWritten) {
+                update("""
+                        DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE state = 'resolved'
+                          ORDER BY resolved_at DESC, id LIMIT -1 OFFSET ?)""", MAX_RESOLVED_ALERTS);
             }
         }
 
@@ -526,6 +534,59 @@ public final class SqliteStore implements Store {
             return new Event(id, t, e.namespace(), e.app(), e.instance(), e.type(), e.reason(), e.message());
         }
 
+        @Override
+        public Optional<StoredAlertRule> alertRule(String namespace, String name) {
+            return queryAlertRule(c(), namespace, name);
+        }
+
+        @Override
+        public String putAlertRule(String namespace, String name, String documentJson) {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(documentJson, "documentJson");
+            Optional<StoredAlertRule> old = queryAlertRule(c(), namespace, name);
+            if (old.isPresent() && old.get().documentJson().equals(documentJson)) {
+                return "unchanged";
+            }
+            String now = time(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+            update("""
+                    INSERT INTO alert_rules (namespace, name, document_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (namespace, name) DO UPDATE SET
+                      document_json = excluded.document_json, updated_at = excluded.updated_at""",
+                    namespace, name, documentJson, now, now);
+            return old.isPresent() ? "configured" : "created";
+        }
+
+        @Override
+        public boolean deleteAlertRule(String namespace, String name) {
+            return update("DELETE FROM alert_rules WHERE namespace = ? AND name = ?", namespace, name) > 0;
+        }
+
+        @Override
+        public void putAlert(AlertRecord a) {
+            Objects.requireNonNull(a, "alert");
+            Objects.requireNonNull(a.id(), "alert.id");
+            update("""
+                    INSERT INTO alerts (id, subject, rule, severity, namespace, app, instance, metric, condition, state,
+                                        active_at, since, resolved_at, summary, value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET
+                      subject = excluded.subject, rule = excluded.rule, severity = excluded.severity,
+                      namespace = excluded.namespace, app = excluded.app, instance = excluded.instance,
+                      metric = excluded.metric, condition = excluded.condition, state = excluded.state,
+                      active_at = excluded.active_at, since = excluded.since, resolved_at = excluded.resolved_at,
+                      summary = excluded.summary, value = excluded.value""",
+                    a.id(), a.subject(), a.rule(), a.severity(), a.namespace(), a.app(), a.instance(), a.metric(),
+                    a.condition(), a.state(), time(a.activeAt()), time(a.since()), time(a.resolvedAt()), a.summary(),
+                    a.value());
+            resolvedWritten |= "resolved".equals(a.state());
+        }
+
+        @Override
+        public void deleteAlert(String id) {
+            update("DELETE FROM alerts WHERE id = ?", id);
+        }
+
         private void requireApp(String namespace, String app, String what) {
             if (queryList(c(), "SELECT 1 FROM apps WHERE namespace = ? AND name = ?", rs -> 1, namespace, app)
                     .isEmpty()) {
@@ -629,6 +690,41 @@ public final class SqliteStore implements Store {
         return read(c -> queryList(c, sql.toString(), SqliteStore::event, args.toArray()));
     }
 
+    @Override
+    public List<StoredAlertRule> alertRules() {
+        return read(c -> queryList(c, "SELECT * FROM alert_rules ORDER BY namespace, name", SqliteStore::alertRule));
+    }
+
+    @Override
+    public List<AlertRecord> alerts(Set<String> states, String namespace, String app, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        StringBuilder sql = new StringBuilder("SELECT * FROM alerts WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (states != null && !states.isEmpty()) {
+            sql.append(" AND state IN (").append(String.join(", ", java.util.Collections.nCopies(states.size(), "?")))
+                    .append(")");
+            args.addAll(states);
+        }
+        if (namespace != null) {
+            sql.append(" AND namespace = ?");
+            args.add(namespace);
+        }
+        if (app != null) {
+            sql.append(" AND app = ?");
+            args.add(app);
+        }
+        sql.append(" ORDER BY since DESC, id LIMIT ?");
+        args.add(limit);
+        return read(c -> queryList(c, sql.toString(), SqliteStore::alert, args.toArray()));
+    }
+
+    private static Optional<StoredAlertRule> queryAlertRule(Connection c, String namespace, String name) {
+        return queryList(c, "SELECT * FROM alert_rules WHERE namespace = ? AND name = ?", SqliteStore::alertRule,
+                namespace, name).stream().findFirst();
+    }
+
     private static Optional<StoredApp> queryApp(Connection c, String namespace, String name) {
         return queryList(c, "SELECT * FROM apps WHERE namespace = ? AND name = ?", SqliteStore::storedApp, namespace,
                 name).stream().findFirst();
@@ -704,6 +800,8 @@ public final class SqliteStore implements Store {
                 ps.setInt(i + 1, n);
             } else if (a instanceof Long n) {
                 ps.setLong(i + 1, n);
+            } else if (a instanceof Double d) {
+                ps.setDouble(i + 1, d);
             } else {
                 throw new IllegalArgumentException("cannot bind " + a.getClass());
             }
@@ -743,6 +841,19 @@ public final class SqliteStore implements Store {
         return new Event(rs.getLong("id"), instant(rs.getString("time")), rs.getString("namespace"),
                 rs.getString("app"), rs.getString("instance"), rs.getString("type"), rs.getString("reason"),
                 rs.getString("message"));
+    }
+
+    private static StoredAlertRule alertRule(ResultSet rs) throws SQLException {
+        return new StoredAlertRule(rs.getString("namespace"), rs.getString("name"), rs.getString("document_json"),
+                instant(rs.getString("created_at")), instant(rs.getString("updated_at")));
+    }
+
+    private static AlertRecord alert(ResultSet rs) throws SQLException {
+        return new AlertRecord(rs.getString("id"), rs.getString("subject"), rs.getString("rule"),
+                rs.getString("severity"), rs.getString("namespace"), rs.getString("app"), rs.getString("instance"),
+                rs.getString("metric"), rs.getString("condition"), rs.getString("state"),
+                instant(rs.getString("active_at")), instant(rs.getString("since")), instant(rs.getString("resolved_at")),
+                rs.getString("summary"), rs.getDouble("value"));
     }
 
     /** Fixed-width UTC text with nanoseconds: exact, and sorts as text (for years 0000-9999). */

@@ -7,6 +7,7 @@ import io.nuri.api.model.StoredApp;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -47,6 +48,15 @@ public interface Store extends AutoCloseable {
 
     /** Events with id > {@code afterId}, oldest first, at most {@code limit}; filters may be null. */
     List<Event> events(String namespace, String app, long afterId, int limit);
+
+    /** Every alert rule, by namespace and name. */
+    List<StoredAlertRule> alertRules();
+
+    /**
+     * Alerts, newest first (by {@code since}); {@code states} empty = all; filters may be null.
+     * At most {@code limit}.
+     */
+    List<AlertRecord> alerts(Set<String> states, String namespace, String app, int limit);
 
     /**
      * Calls {@code listener} after every committed write, on the writer's thread, with what
@@ -98,6 +108,25 @@ public interface Store extends AutoCloseable {
 
         /** Appends an event and returns it with its id. */
         Event appendEvent(Event event);
+
+        Optional<StoredAlertRule> alertRule(String namespace, String name);
+
+        /**
+         * Inserts or replaces the rule's document; returns "created", "configured" or "unchanged".
+         * Alert writes are not reported to watchers.
+         */
+        String putAlertRule(String namespace, String name, String documentJson);
+
+        /** Removes the rule; false when there was none. */
+        boolean deleteAlertRule(String namespace, String name);
+
+        /**
+         * Inserts or replaces the alert with that id. Storing a resolved alert also trims the
+         * history to the newest {@link SqliteStore#MAX_RESOLVED_ALERTS} resolved ones.
+         */
+        void putAlert(AlertRecord alert);
+
+        void deleteAlert(String id);
     }
 
     /** What a committed write touched, for watchers: always the app the object belongs to. */

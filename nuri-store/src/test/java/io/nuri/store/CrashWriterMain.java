@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Child JVM of {@link SqliteStoreCrashTest}: appends events (and bumps an app label) in a loop,
+ * Child JVM of {@link SqliteStoreCrashTest}: appends events (and bumps an app label and an alert) in a loop,
  * printing each committed event id on stdout only after {@code write()} returned. Runs until it
  * is killed.
  */
@@ -25,6 +25,9 @@ public final class CrashWriterMain {
                 labels.put("count", Long.toString(count));
                 tx.putApp(new StoredApp(Fixtures.withLabels(app.app(), labels), 0, 0, app.revision(), false, null, null),
                         app.version());
+                // The firing alert the evaluator would rewrite in the same kind of transaction.
+                tx.putAlert(new AlertRecord("crash", "default/r/crash", "r", "critical", "default", "crash", null,
+                        "instanceDown", "> 0", "firing", Fixtures.T0, Fixtures.T0, null, "down", count));
                 return tx.appendEvent(Fixtures.event("default", "crash", "event " + count));
             });
             System.out.println(e.id());

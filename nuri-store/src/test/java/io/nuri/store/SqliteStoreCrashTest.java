@@ -74,6 +74,8 @@ class SqliteStoreCrashTest {
             // The app label was bumped in the same transactions: at least as far as the last printed id.
             long count = Long.parseLong(store.app("default", "crash").orElseThrow().app().metadata().labels().get("count"));
             assertThat(count).isGreaterThanOrEqualTo(printed.getLast()).isEqualTo(stored.size());
+            double alertValue = store.alerts(Set.of("firing"), null, null, 10).getFirst().value();
+            assertThat((long) alertValue).as("the alert written with each event").isEqualTo(count);
             Event last = store.write(tx -> tx.appendEvent(Fixtures.event("default", "crash", "after the crash")));
             assertThat(last.id()).isGreaterThan(printed.getLast());
         }

@@ -97,6 +97,14 @@ async function confirmAction(text) {
   d.showModal();
   return new Promise(r => d.addEventListener('close', () => r(d.returnValue === 'yes'), { once: true }));
 }
+// Alerts: severities worst first; a badge is the count coloured by the worst severity among them.
+const SEVERITIES = ['critical', 'warning', 'info'];
+const worstSeverity = list => SEVERITIES.find(s => list.some(a => a.severity === s)) || null;
+function alertBadge(list) {
+  const worst = worstSeverity(list);
+  return h('span', { class: 'alert-badge' + (worst ? ' sev-' + worst : ' none'), 'data-alerts': list.length,
+    'data-severity': worst || '', title: worst ? t('sev.' + worst) : '' }, list.length);
+}
 function apdexClass(a) { return a === undefined || a === null ? '' : a >= 0.94 ? 'state-ok' : a >= 0.85 ? 'state-warn' : 'state-bad'; }
 
 // ---------------------------------------------------------------- login
@@ -122,22 +130,24 @@ function overviewPage() {
   const note = h('p', { class: 'muted', id: 'apm-note' });
   main.replaceChildren(h('div', { class: 'card' }, h('h2', {}, t('overview.title')), note, body));
   every(async () => {
-    const [apps, apm, alerts] = await Promise.all([api('/api/v1/apps'), optional('/api/v1/apm/apps'), optional('/api/v1/alerts')]);
+    const [apps, apm, alerts] = await Promise.all([api('/api/v1/apps'), optional('/api/v1/apm/apps'),
+      optional('/api/v1/alerts?state=firing&limit=1000')]);
     const byKey = new Map((apm || []).map(a => [a.namespace + '/' + a.app, a.current || {}]));
     note.textContent = apm === null ? t('overview.apmMissing') : '';
     const firing = (alerts || []).filter(a => a.state === 'firing');
     apps.sort((a, b) => (a.namespace + a.name).localeCompare(b.namespace + b.name));
     const rows = apps.map(a => {
       const c = byKey.get(a.namespace + '/' + a.name) || {};
-      const n = firing.filter(x => x.namespace === a.namespace && x.app === a.name).length;
+      const own = firing.filter(x => x.namespace === a.namespace && x.app === a.name);
       return [h('a', { href: `#/app/${a.namespace}/${a.name}`, class: 'app-link' }, a.name), a.namespace,
         `${a.readyReplicas}/${a.replicas}`, a.revision, h('span', { class: apdexClass(c.apdex) }, fmt(c.apdex, 2)),
         h('span', { class: 'tps' }, fmt(c.tps)), fmt(c.p95Ms, 0), h('span', { class: c.errorRate > 0.05 ? 'state-bad' : '' }, pct(c.errorRate)),
-        h('span', { class: n ? 'state-bad' : '' }, n)];
+        alertBadge(own)];
     });
     const state = a => { const c = byKey.get(a.namespace + '/' + a.name) || {};
-      return a.readyReplicas === 0 && a.replicas > 0 || c.errorRate > 0.05 ? 'state-bad'
-        : a.readyReplicas < a.replicas || (c.apdex !== undefined && c.apdex < 0.94) ? 'state-warn' : 'state-ok'; };
+      const worst = worstSeverity(firing.filter(x => x.namespace === a.namespace && x.app === a.name));
+      return a.readyReplicas === 0 && a.replicas > 0 || c.errorRate > 0.05 || worst === 'critical' ? 'state-bad'
+        : a.readyReplicas < a.replicas || (c.apdex !== undefined && c.apdex < 0.94) || worst ? 'state-warn' : 'state-ok'; };
     body.replaceChildren(table(['col.app', 'col.namespace', 'col.ready', 'col.revision', 'col.apdex', 'col.tps', 'col.p95', 'col.errorRate', 'col.alerts'],
       rows, i => ({ class: state(apps[i]), 'data-app': apps[i].name })));
   });
@@ -358,24 +368,44 @@ function eventsPage() {
   const type = h('select', { id: 'f-type' }, h('option', { value: '' }, t('events.all')), h('option', { value: 'Normal' }, 'Normal'), h('option', { value: 'Warning' }, 'Warning'));
   const appSel = h('select', { id: 'f-app' }, h('option', { value: '' }, t('events.all')));
   const text = h('input', { type: 'search', id: 'f-text', placeholder: t('events.filterText') });
+  const stateSel = h('select', { id: 'f-alert-state' }, h('option', { value: '' }, t('events.all')),
+    ...['firing', 'pending', 'resolved'].map(s => h('option', { value: s }, t('alerts.' + s))));
+  const sevSel = h('select', { id: 'f-severity' }, h('option', { value: '' }, t('events.all')),
+    ...SEVERITIES.map(s => h('option', { value: s }, t('sev.' + s))));
   const alertsBox = h('div', { id: 'alerts' }), evBox = h('div', { id: 'events' });
-  main.replaceChildren(h('div', { class: 'card toolbar' }, h('label', {}, t('events.filterType'), ' ', type), h('label', {}, t('events.filterApp'), ' ', appSel), text),
-    h('div', { class: 'card' }, h('h3', {}, t('events.alerts')), alertsBox), h('div', { class: 'card' }, h('h3', {}, t('events.events')), evBox));
+  const alertCount = h('span', { id: 'alerts-firing' });
+  main.replaceChildren(h('div', { class: 'card toolbar' }, h('label', {}, t('events.filterApp'), ' ', appSel), text),
+    h('div', { class: 'card' }, h('div', { class: 'toolbar' }, h('h3', {}, t('events.alerts')), alertCount,
+      h('label', {}, t('events.filterState'), ' ', stateSel), h('label', {}, t('events.filterSeverity'), ' ', sevSel)), alertsBox),
+    h('div', { class: 'card' }, h('div', { class: 'toolbar' }, h('h3', {}, t('events.events')),
+      h('label', {}, t('events.filterType'), ' ', type)), evBox));
   let evs = [], alerts = null;
+  const rank = a => a.state === 'firing' ? 0 : a.state === 'pending' ? 1 : 2;
   const render = () => {
     const q = text.value.toLowerCase();
     const keep = e => (!appSel.value || e.namespace + '/' + e.app === appSel.value) && (!q || JSON.stringify(e).toLowerCase().includes(q));
-    alertsBox.replaceChildren(alerts === null ? h('div', { class: 'nodata' }, t('events.alertsMissing'))
-      : table(['col.time', 'col.severity', 'col.app', 'col.state', 'col.message'], alerts.filter(keep).map(a => [time(a.since), a.severity, a.app, a.state, a.summary]),
-        i => ({ class: alerts.filter(keep)[i].state === 'firing' ? 'state-bad' : 'muted' })));
+    if (alerts === null) alertsBox.replaceChildren(h('div', { class: 'nodata' }, t('events.alertsMissing')));
+    else {
+      // Firing on top (worst severity first), then pending, then the recently resolved, newest first.
+      const shownAlerts = alerts.filter(a => keep(a) && (!stateSel.value || a.state === stateSel.value) && (!sevSel.value || a.severity === sevSel.value))
+        .sort((x, y) => rank(x) - rank(y) || SEVERITIES.indexOf(x.severity) - SEVERITIES.indexOf(y.severity)
+          || ms(y.resolvedAt || y.since) - ms(x.resolvedAt || x.since));
+      const firing = alerts.filter(a => a.state === 'firing');
+      alertCount.replaceChildren(t('alerts.firingCount', { n: firing.length }), ' ', alertBadge(firing));
+      alertsBox.replaceChildren(table(['col.state', 'col.severity', 'col.rule', 'col.app', 'col.instance', 'col.since', 'col.resolvedAt', 'col.message'],
+        shownAlerts.map(a => [t('alerts.' + a.state), h('span', { class: 'sev sev-' + a.severity }, t('sev.' + a.severity)), a.rule, a.app || '—',
+          a.instance || '—', time(a.since), time(a.resolvedAt), a.summary]),
+        i => ({ class: 'alert-row alert-' + shownAlerts[i].state + (shownAlerts[i].state === 'firing'
+          ? (shownAlerts[i].severity === 'info' ? ' state-warn' : ' state-bad') : ' muted'), 'data-alert': shownAlerts[i].id })));
+    }
     const shown = evs.filter(e => (!type.value || e.type === type.value) && keep(e)).reverse();
     evBox.replaceChildren(table(['col.time', 'col.app', 'col.type', 'col.reason', 'col.message'], shown.map(e => [time(e.time), e.app, e.type, e.reason, e.message]),
       i => ({ class: shown[i].type === 'Warning' ? 'state-warn' : '' })));
   };
-  [type, appSel, text].forEach(x => x.addEventListener('input', render));
+  [type, appSel, text, stateSel, sevSel].forEach(x => x.addEventListener('input', render));
   every(async () => {
-    [evs, alerts] = await Promise.all([api('/api/v1/events?limit=500'), optional('/api/v1/alerts')]);
-    const apps = [...new Set(evs.map(e => e.namespace + '/' + e.app))].sort();
+    [evs, alerts] = await Promise.all([api('/api/v1/events?limit=500'), optional('/api/v1/alerts?state=all&limit=200')]);
+    const apps = [...new Set([...evs, ...(alerts || [])].filter(e => e.app).map(e => e.namespace + '/' + e.app))].sort();
     if (appSel.options.length - 1 !== apps.length) {
       const v = appSel.value;
       appSel.replaceChildren(h('option', { value: '' }, t('events.all')), ...apps.map(a => h('option', { value: a }, a)));
