@@ -87,7 +87,15 @@ class AlertsE2ETest {
     void aKilledInstanceFiresASignedWebhookThenResolvesAndAlertsOutliveAPlatformRestart() throws Exception {
         String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
         Path spec = tmp.resolve("watched.yaml");
-        Files.writeString(spec, PlatformE2ETest.sampleApp("watched", 1, "") + """
+        // No liveness probe: on a loaded machine a tight one could kill the instance before the test does.
+        Files.writeString(spec, """
+                apiVersion: nuri.io/v1
+                kind: App
+                metadata: {name: watched}
+                spec:
+                  run: {jar: %s, javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"]}
+                  probes: {readiness: {http: {path: /health}, periodSeconds: 0.5}}
+                """.formatted(ServerProcess.SAMPLE_JAR) + """
                 ---
                 apiVersion: nuri.io/v1
                 kind: AlertRule

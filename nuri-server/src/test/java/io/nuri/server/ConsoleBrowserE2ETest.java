@@ -300,4 +300,32 @@ class ConsoleBrowserE2ETest {
         page.locator("#f-alert-state").selectOption("resolved");
         await().atMost(Duration.ofSeconds(10)).until(() -> page.locator("#alerts tr.alert-resolved").count() >= 1);
     }
+
+    @Test
+    @Order(10)
+    void anAutoscaledAppShowsItsBoundsAndDecisionsAndTurnsHandScalingOff() throws Exception {
+        server.apply(tmp.resolve("elastic.yaml"), """
+                apiVersion: nuri.io/v1
+                kind: App
+                metadata: {name: elastic}
+                spec:
+                  run: {jar: %s}
+                  probes: {readiness: {http: {path: /health}}}
+                  autoscale: {minReplicas: 1, maxReplicas: 2, targetConcurrency: 10}
+                """.formatted(ServerProcess.SAMPLE_JAR));
+        try {
+            loginWithFragment();
+            page.navigate(server.url() + "/#/app/default/elastic");
+            Locator summary = page.locator("#autoscale-summary");
+            await().atMost(Duration.ofSeconds(30)).until(() -> summary.isVisible() && summary.textContent().contains("1..2"));
+            assertThat(page.locator("#do-scale").isDisabled()).isTrue();
+            page.navigate(server.url() + "/#/app/default/portal"); // not autoscaled: no card, scaling by hand
+            page.locator("#do-scale").waitFor();
+            Thread.sleep(1500); // a poll or two
+            assertThat(page.locator("#autoscale").isVisible()).isFalse();
+            assertThat(page.locator("#do-scale").isDisabled()).isFalse();
+        } finally {
+            server.nuri("delete", "app", "elastic");
+        }
+    }
 }

@@ -180,7 +180,7 @@ function appPage(ns, app) {
   const note = h('p', { class: 'muted', id: 'dash-note' });
   const actions = actionBar(ns, app);
   main.replaceChildren(
-    h('h2', {}, `${ns} / ${app}`), note, actions,
+    h('h2', {}, `${ns} / ${app}`), note, actions, autoscaleCard(ns, app),
     h('div', { class: 'kpis' }, velocityKpi(), kpi('kpi-apdex', 'dash.apdex'), kpi('kpi-tps', 'dash.tps'),
       kpi('kpi-users', 'dash.users'), kpi('kpi-rt', 'dash.response')),
     h('div', { class: 'grid' },
@@ -292,6 +292,26 @@ function actionBar(ns, app) {
     h('button', { id: 'do-resume', on: { click: () => run(t('confirm.resume', { app }), () => api(appPath(ns, app) + '/rollout/resume', { method: 'POST' })) } }, t('action.resume')),
     h('span', { id: 'action-result' }),
     h('div', { style: 'flex-basis:100%' }, h('strong', {}, t('events.resulting')), h('ul', { id: 'action-events' })));
+}
+
+/** Shown only for an app with spec.autoscale: the count, bounds, panic, the last decisions; hand scaling is off. */
+function autoscaleCard(ns, app) {
+  const box = h('div', { class: 'card', id: 'autoscale', style: 'display:none' });
+  every(async () => {
+    const s = await optional(appPath(ns, app) + '/autoscale');
+    if (!s) { box.style.display = 'none'; return; }
+    box.style.display = '';
+    const scale = document.getElementById('do-scale');
+    if (scale) { scale.disabled = true; scale.title = t('autoscale.handOff'); }
+    const min = s.effectiveMinReplicas > s.minReplicas ? `${s.effectiveMinReplicas} (${t('autoscale.schedule')})` : s.minReplicas;
+    box.replaceChildren(h('h3', {}, t('autoscale.title')),
+      h('p', { id: 'autoscale-summary', class: s.panicking ? 'state-warn' : '' },
+        t('autoscale.summary', { n: s.replicas, ready: s.readyReplicas, min, max: s.maxReplicas }),
+        s.panicking ? ' — ' + t('autoscale.panic') : ''),
+      h('ul', { id: 'autoscale-decisions' }, ...(s.decisions || []).slice(0, 5).map(d =>
+        h('li', {}, `${time(d.time)} ${d.from} → ${d.to}: ${d.reason}`))));
+  });
+  return box;
 }
 
 // ---------------------------------------------------------------- instances + logs
