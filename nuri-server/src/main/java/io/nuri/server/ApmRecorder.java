@@ -2,6 +2,7 @@ package io.nuri.server;
 
 import com.linecorp.armeria.common.Cookie;
 import io.nuri.apm.ApmHub;
+import io.nuri.apm.ServiceMap;
 import io.nuri.apm.Transaction;
 import io.nuri.gateway.RequestSample;
 import io.nuri.gateway.RequestStart;
@@ -17,13 +18,21 @@ final class ApmRecorder implements Consumer<RequestSample> {
     static final String USER_COOKIE = "JSESSIONID";
 
     private final ApmHub hub;
+    private final ServiceMap serviceMap;
+
+    ApmRecorder(ApmHub hub, ServiceMap serviceMap) {
+        this.hub = hub;
+        this.serviceMap = serviceMap;
+    }
 
     ApmRecorder(ApmHub hub) {
-        this.hub = hub;
+        this(hub, new ServiceMap());
     }
 
     /** For {@code GatewayBuilder.requestStartListener}: the returned callback ends the request in the hub. */
     Runnable started(RequestStart s) {
+        // Known as the app's span before the app calls anyone with it (see ServiceMap).
+        serviceMap.spanStarted(s.namespace(), s.app(), s.spanId());
         return hub.started(s.namespace(), s.app());
     }
 
@@ -41,8 +50,10 @@ final class ApmRecorder implements Consumer<RequestSample> {
                 }
             }
         }
-        hub.record(s.namespace(), s.app(), new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
+        Transaction t = new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
-                user != null ? user : s.clientAddress(), s.traceId()));
+                user != null ? user : s.clientAddress(), s.traceId(), s.spanId(), s.parentSpanId(), s.callerSpanId());
+        hub.record(s.namespace(), s.app(), t);
+        serviceMap.record(s.namespace(), s.app(), t);
     }
 }

@@ -94,6 +94,8 @@ public final class NuriServer implements AutoCloseable {
             java.util.function.BooleanSupplier ready;
             InstanceApi.Restarter restarter;
             io.nuri.apm.ApmHub apm = new io.nuri.apm.ApmHub();
+            io.nuri.apm.ServiceMap serviceMap = new io.nuri.apm.ServiceMap();
+            OtlpExport otlp = settings.otlpEndpoint() == null ? null : push(stopOrder, new OtlpExport(settings.otlpEndpoint(), apm));
             Driver usageDriver = null;
             Gateway gateway = null;
             Autoscaler autoscaler = null;
@@ -115,7 +117,7 @@ public final class NuriServer implements AutoCloseable {
                 metrics = new PrometheusMetrics(store, apm, driver, System::currentTimeMillis);
                 AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), metrics, scaleSignals) : null;
+                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm, serviceMap), metrics, scaleSignals, otlp) : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
@@ -149,6 +151,7 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
                     .annotatedService(new ApmApi(store, apm, usageDriver))
+                    .annotatedService(new TraceApi(store, apm, serviceMap))
                     .annotatedService(new AutoscaleApi(store, autoscaler))
                     .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
@@ -179,7 +182,8 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals) {
+            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
+            OtlpExport otlp) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
@@ -188,6 +192,9 @@ public final class NuriServer implements AutoCloseable {
                 .requestListener(metrics)
                 .requestListener(scaleSignals)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
+        if (otlp != null) {
+            builder.requestListener(otlp);
+        }
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());
         }
