@@ -174,10 +174,11 @@ final class OtlpExport implements Consumer<RequestSample>, AutoCloseable {
         meters.forceFlush().join(millis, TimeUnit.MILLISECONDS);
     }
 
+    /** Sends what is queued; gives up after 2 s each so a down collector does not hold the server's stop. */
     @Override
     public void close() {
-        spans.shutdown().join(5, TimeUnit.SECONDS);
-        meters.shutdown().join(5, TimeUnit.SECONDS);
+        spans.shutdown().join(2, TimeUnit.SECONDS);
+        meters.shutdown().join(2, TimeUnit.SECONDS);
     }
 
     /** A finished server span of one exchange: both the processor's view (ReadableSpan) and the exporter's (SpanData). */
