@@ -8,6 +8,11 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -162,11 +167,47 @@ class TracingE2ETest {
                 assertThat(back.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
                 assertThat(back.getEndTimeUnixNano()).isGreaterThan(back.getStartTimeUnixNano());
             });
+            console(server, frontSpan);
+
             // ... and the APM's metrics, read every 10 s.
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(metricNames()).contains("http.server.request.duration", "nuri.apm.tps", "nuri.apm.apdex",
                         "nuri.apm.in_flight");
             });
+        }
+    }
+
+    /** The console in Chromium: the service map on the overview and the trace view (screenshots for docs/screenshots). */
+    private static void console(ServerProcess server, String frontSpan) throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        if (!java.nio.file.Files.isExecutable(chromium)) {
+            System.out.println("no /usr/bin/chromium: console part skipped");
+            return;
+        }
+        Path shots = Path.of("target", "screenshots");
+        java.nio.file.Files.createDirectories(shots);
+        try (Playwright pw = Playwright.create(new Playwright.CreateOptions().setEnv(java.util.Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+                Browser browser = pw.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(chromium).setHeadless(true)
+                        .setArgs(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking")))) {
+            BrowserContext context = browser.newContext(new Browser.NewContextOptions().setLocale("en-US").setViewportSize(1400, 1000));
+            context.setDefaultTimeout(30_000);
+            Page page = context.newPage();
+            page.navigate(server.url() + "/#token=" + server.token());
+            page.locator("#overview table").waitFor();
+            await().atMost(Duration.ofSeconds(15)).until(() -> ((Number) page.evaluate(
+                    "() => echarts.getInstanceByDom(document.getElementById('servicemap')).getOption().series[0].links.length")).intValue() == 1);
+            assertThat(page.evaluate("() => echarts.getInstanceByDom(document.getElementById('servicemap')).getOption().series[0].links[0].text"))
+                    .asString().startsWith("6 · ");
+            page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("console-servicemap.png")).setFullPage(true));
+
+            page.navigate(server.url() + "/#/trace/" + TRACE);
+            page.locator(".span-row").nth(1).waitFor();
+            assertThat(page.locator(".span-row").count()).isEqualTo(2);
+            assertThat(page.locator(".span-row").nth(0).getAttribute("data-span")).isEqualTo(frontSpan);
+            assertThat(page.locator(".span-row").nth(1).getAttribute("data-parent")).isEqualTo(frontSpan);
+            assertThat(page.locator(".span-row").nth(1).textContent()).contains("back").contains("/back/work");
+            page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("console-trace.png")));
+            context.close();
         }
     }
 

@@ -165,7 +165,7 @@ function serviceMapChart(el) {
 function showServiceMap(c, m) {
   const maxTps = Math.max(1, ...m.nodes.map(n => n.tps));
   const nodes = m.nodes.map(n => ({ name: n.id, value: n.tps, symbolSize: 24 + 30 * n.tps / maxTps,
-    label: { formatter: `${n.app}\n${fmt(n.tps)} tps` },
+    label: { formatter: `${n.app}\n${n.requests} ${t('map.requests')} · ${fmt(n.tps, 2)} tps` },
     itemStyle: { color: n.errorRate > 0.05 ? '#c62828' : n.errorRate > 0 ? '#f59e0b' : '#2563eb' },
     tooltip: { formatter: `${n.id}<br>TPS ${fmt(n.tps)} · p95 ${fmt(n.p95Ms, 0)} ms · ${t('col.errorRate')} ${pct(n.errorRate)}` } }));
   const links = m.edges.map(e => ({ source: e.from, target: e.to, text: `${e.requests} · ${fmt(e.avgMs, 0)} ms`,
