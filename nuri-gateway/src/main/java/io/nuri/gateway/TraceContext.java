@@ -51,21 +51,32 @@ record TraceContext(String traceId, String spanId, String parentSpanId, String c
             final boolean sampled = (hexValue(incoming.charAt(54)) & 1) == 1;
             return open(traceId, parent, sampled, headers);
         }
-        return open(newId(2), null, true, null);
+        return open(null, null, true, null);
     }
 
+    /** {@code traceId} null: a new trace. The ids are written once into the traceparent and cut out of it. */
     private static TraceContext open(String traceId, String parent, boolean sampled, RequestHeaders headers) {
-        final String spanId = newId(1);
+        final ThreadLocalRandom r = ThreadLocalRandom.current();
         final char[] tp = new char[55];
         tp[0] = '0';
         tp[1] = '0';
         tp[2] = '-';
-        traceId.getChars(0, 32, tp, 3);
+        if (traceId == null) {
+            hex(nonZero(r), tp, 3);
+            hex(r.nextLong(), tp, 19);
+        } else {
+            traceId.getChars(0, 32, tp, 3);
+        }
         tp[35] = '-';
-        spanId.getChars(0, 16, tp, 36);
+        hex(nonZero(r), tp, 36);
         tp[52] = '-';
         tp[53] = '0';
         tp[54] = sampled ? '1' : '0';
+        final String traceparent = new String(tp);
+        final String spanId = traceparent.substring(36, 52);
+        if (traceId == null) {
+            traceId = traceparent.substring(3, 35);
+        }
         String caller = null;
         String state = VENDOR_KEY + '=' + spanId;
         if (headers != null && headers.contains(TRACESTATE)) {
@@ -79,7 +90,7 @@ record TraceContext(String traceId, String spanId, String parentSpanId, String c
                 }
             }
         }
-        return new TraceContext(traceId, spanId, parent, caller, new String(tp), state);
+        return new TraceContext(traceId, spanId, parent, caller, traceparent, state);
     }
 
     /**
@@ -223,19 +234,19 @@ record TraceContext(String traceId, String spanId, String parentSpanId, String c
         return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
     }
 
-    /** {@code longs} random non-zero 64-bit words as lowercase hex (1: a span id, 2: a trace id). */
-    static String newId(int longs) {
-        final ThreadLocalRandom r = ThreadLocalRandom.current();
-        final char[] c = new char[16 * longs];
-        for (int k = 0; k < longs; k++) {
-            long v;
-            do {
-                v = r.nextLong();
-            } while (v == 0); // all zeros is the spec's invalid id
-            for (int i = 0; i < 16; i++) {
-                c[16 * k + i] = HEX[(int) (v >>> (60 - 4 * i)) & 0xf];
-            }
+    /** Non-zero: an all-zero span id is the spec's invalid id (for a trace id, its first half being non-zero suffices). */
+    private static long nonZero(ThreadLocalRandom r) {
+        long v;
+        do {
+            v = r.nextLong();
+        } while (v == 0);
+        return v;
+    }
+
+    /** {@code v} as 16 lowercase hex digits into {@code c} at {@code at}. */
+    private static void hex(long v, char[] c, int at) {
+        for (int i = 0; i < 16; i++) {
+            c[at + i] = HEX[(int) (v >>> (60 - 4 * i)) & 0xf];
         }
-        return new String(c);
     }
 }
