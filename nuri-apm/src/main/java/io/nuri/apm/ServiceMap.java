@@ -21,13 +21,14 @@ import java.util.function.LongSupplier;
  * spans are registered at the start hook ({@link #spanStarted}).
  *
  * <p>Memory is bounded: the last {@value #MAX_SPANS} span ids (a ring: the oldest is forgotten
- * first; at 5,000 requests/s that is 40 s of history, longer than almost any request), at most
+ * first; at 5,000 requests/s that is 20 s of history, longer than a request that calls others
+ * normally takes; about 10 MB when full), at most
  * {@value #MAX_EDGES} edges (new edges beyond are not tracked), and per edge one-hour of
  * {@value #SLOT_SECONDS}-second counters plus the last {@value #DURATIONS} durations for the p95
  * (about 40 KB per edge). Thread-safe; the span registry is lock-free, each edge has its own lock.
  */
 public final class ServiceMap {
-    static final int MAX_SPANS = 200_000;
+    static final int MAX_SPANS = 100_000;
     static final int MAX_EDGES = 1_000;
     static final int SLOT_SECONDS = 10;
     static final int SLOTS = 3600 / SLOT_SECONDS;
@@ -38,6 +39,8 @@ public final class ServiceMap {
     private final AtomicReferenceArray<String> spanRing = new AtomicReferenceArray<>(MAX_SPANS);
     private final AtomicLong spanNext = new AtomicLong();
     private final Map<String, EdgeWindow> edges = new ConcurrentHashMap<>();
+    /** namespace -> app -> "namespace/app", so the span registry shares one key string per app. */
+    private final Map<String, Map<String, String>> appKeys = new ConcurrentHashMap<>();
 
     public ServiceMap(LongSupplier clockMillis) {
         this.clock = clockMillis;
@@ -55,7 +58,7 @@ public final class ServiceMap {
         if (spanId == null) {
             return;
         }
-        final String key = namespace + "/" + app;
+        final String key = key(namespace, app);
         if (spanApp.put(spanId, key) == null) {
             final int i = (int) (spanNext.getAndIncrement() % MAX_SPANS);
             final String old = spanRing.getAndSet(i, spanId);
@@ -63,6 +66,12 @@ public final class ServiceMap {
                 spanApp.remove(old);
             }
         }
+    }
+
+    private String key(String namespace, String app) {
+        final Map<String, String> byApp = appKeys.computeIfAbsent(namespace, n -> new ConcurrentHashMap<>());
+        final String k = byApp.get(app);
+        return k != null ? k : byApp.computeIfAbsent(app, a -> namespace + "/" + a);
     }
 
     /** "namespace/app" of a span the gateway issued recently, or null. */
@@ -76,7 +85,7 @@ public final class ServiceMap {
             return;
         }
         spanStarted(namespace, app, t.spanId());
-        final String callee = namespace + "/" + app;
+        final String callee = key(namespace, app);
         String caller = appOf(t.parentSpanId());
         if (caller == null) {
             caller = appOf(t.callerSpanId());
