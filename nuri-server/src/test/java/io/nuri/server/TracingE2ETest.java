@@ -49,6 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TracingE2ETest {
     static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
     static final String CLIENT_SPAN = "b7ad6b7169203331";
+    /** examples/: front and back in tracing.yaml (readiness probes only: no liveness probe to kill a slow JVM start). */
+    static final Path EXAMPLES = ServerProcess.SAMPLE_JAR.getParent().getParent().getParent();
 
     @TempDir
     Path tmp;
@@ -90,7 +92,8 @@ class TracingE2ETest {
         String otlp = "http://127.0.0.1:" + receiver.activeLocalPort();
 
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--otlp-endpoint", otlp)) {
-            server.apply(tmp.resolve("apps.yaml"), app("front") + "---\n" + app("back"));
+            ServerProcess.CliResult applied = server.nuri("apply", "-f", EXAMPLES.resolve("tracing.yaml").toString());
+            assertThat(applied.code()).as("apply examples/tracing.yaml: %s", applied).isZero();
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> server.readyInstances("front").size() == 1
                         && server.readyInstances("back").size() == 1);
@@ -209,20 +212,6 @@ class TracingE2ETest {
             page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("console-trace.png")));
             context.close();
         }
-    }
-
-    /** A sample app routed at /NAME; readiness only (a liveness probe could kill a slow JVM start on a busy machine). */
-    static String app(String name) {
-        return """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: %s}
-                spec:
-                  run: {jar: %s, javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"]}
-                  replicas: 1
-                  probes: {readiness: {http: {path: /health}, periodSeconds: 0.5}}
-                  routes: [{path: /%s, stripPrefix: true}]
-                """.formatted(name, ServerProcess.SAMPLE_JAR, name);
     }
 
     /** The exported span of {@link #TRACE} whose resource is the app's service. */
