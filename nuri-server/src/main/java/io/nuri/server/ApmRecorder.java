@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * Feeds the APM from the gateway: one transaction per completed request of a routed app. The
  * user behind a request is its {@code JSESSIONID} cookie (the session cookie of the agencies'
  * Java apps), else the client address. Requests under way are registered at the gateway's start
- * hook ({@link #started}) so the hub can tell how long they have been running.
+ * hook ({@link #started}) so the hub can tell how long they have been running, and their gateway
+ * spans go to the service map then, before the app can call another one with them.
  */
 final class ApmRecorder implements Consumer<RequestSample> {
     static final String USER_COOKIE = "JSESSIONID";
@@ -23,10 +24,6 @@ final class ApmRecorder implements Consumer<RequestSample> {
     ApmRecorder(ApmHub hub, ServiceMap serviceMap) {
         this.hub = hub;
         this.serviceMap = serviceMap;
-    }
-
-    ApmRecorder(ApmHub hub) {
-        this(hub, new ServiceMap());
     }
 
     /** For {@code GatewayBuilder.requestStartListener}: the returned callback ends the request in the hub. */

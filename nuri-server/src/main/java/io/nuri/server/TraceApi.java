@@ -43,10 +43,17 @@ final class TraceApi {
         if (seconds < 1 || seconds > 3600) {
             throw new IllegalArgumentException("seconds: must be between 1 and 3600, got " + seconds);
         }
-        List<ServiceMap.Edge> edges = serviceMap.edges(seconds);
+        List<StoredApp> apps = store.apps();
+        Set<String> existing = new java.util.HashSet<>();
+        for (StoredApp a : apps) {
+            existing.add(a.namespace() + "/" + a.name());
+        }
         Set<String> onEdges = new LinkedHashSet<>();
         List<Map<String, Object>> edgeList = new ArrayList<>();
-        for (ServiceMap.Edge e : edges) {
+        for (ServiceMap.Edge e : serviceMap.edges(seconds)) {
+            if (!existing.contains(e.from()) || !existing.contains(e.to())) {
+                continue; // an app deleted since: its edges age out of the map within the hour
+            }
             onEdges.add(e.from());
             onEdges.add(e.to());
             Map<String, Object> m = new LinkedHashMap<>();
@@ -59,7 +66,7 @@ final class TraceApi {
             edgeList.add(m);
         }
         List<Map<String, Object>> nodes = new ArrayList<>();
-        for (StoredApp a : store.apps()) {
+        for (StoredApp a : apps) {
             String key = a.namespace() + "/" + a.name();
             Map<String, Object> n = node(a.namespace(), a.name(), seconds);
             if ((long) n.get("requests") > 0 || onEdges.contains(key)) {
