@@ -66,18 +66,18 @@ final class ProxyService implements HttpService {
             return plain(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than " + maxBody + " bytes");
         }
         final AppState app = route.app;
-        final TraceContext trace = TraceContext.from(headers);
         if (app.upstreams.length == 0) {
             if (app.hold != null && !released) {
                 return gateway.heldRequests().hold(ctx, app, () -> route(ctx, req, requestId, newId, true));
             }
             if (listener != null) {
-                emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, null, trace));
+                emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, null, TraceContext.from(headers)));
             }
             return plain(HttpStatus.SERVICE_UNAVAILABLE, app.noReadyMessage);
         }
 
         final String clientIp = clientIp(ctx);
+        final TraceContext trace = TraceContext.from(headers);
         final RequestHeadersBuilder b = headers.toBuilder();
         if (route.stripPrefix) {
             final String query = ctx.query();
