@@ -176,6 +176,7 @@ class TracingE2ETest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(metricNames()).contains("http.server.request.duration", "nuri.apm.tps", "nuri.apm.apdex",
                         "nuri.apm.in_flight");
+                assertThat(gaugeApps("nuri.apm.tps")).contains("front", "back");
             });
         }
     }
@@ -241,6 +242,22 @@ class TracingE2ETest {
             }
         }
         return names;
+    }
+
+    /** The nuri.app attribute of every point of a gauge received. */
+    private List<String> gaugeApps(String name) {
+        List<String> apps = new java.util.ArrayList<>();
+        for (ResourceMetrics rm : metrics) {
+            for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                for (Metric m : sm.getMetricsList()) {
+                    if (m.getName().equals(name)) {
+                        m.getGauge().getDataPointsList().forEach(p -> p.getAttributesList().stream()
+                                .filter(kv -> kv.getKey().equals("nuri.app")).forEach(kv -> apps.add(kv.getValue().getStringValue())));
+                    }
+                }
+            }
+        }
+        return apps;
     }
 
     private static String attr(Resource r, String key) {
