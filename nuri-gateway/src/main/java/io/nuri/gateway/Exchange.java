@@ -44,6 +44,7 @@ final class Exchange {
     final HttpRequest req;
     final RouteTable.Entry route;
     final AppState app;
+    final TraceContext trace; // null on WebSocket upgrades (not traced)
     private final RequestHeaders fwd;
     private final String clientIp;
     private final boolean idempotent;
@@ -57,7 +58,7 @@ final class Exchange {
     private String pinCookie; // Set-Cookie value to add when the gateway chose the instance
 
     Exchange(Gateway gateway, ServiceRequestContext ctx, HttpRequest req, RouteTable.Entry route,
-            RequestHeaders fwd, String clientIp) {
+            RequestHeaders fwd, String clientIp, TraceContext trace) {
         this.gateway = gateway;
         this.ctx = ctx;
         this.req = req;
@@ -65,6 +66,7 @@ final class Exchange {
         this.app = route.app;
         this.fwd = fwd;
         this.clientIp = clientIp;
+        this.trace = trace;
         this.idempotent = isIdempotent(ctx.method());
         this.deadlineNanos = route.timeoutMillis > 0
                 ? gateway.nanoTime() + TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis) : 0;
@@ -109,7 +111,8 @@ final class Exchange {
         final Runnable onEnd;
         try {
             onEnd = onStart.apply(new RequestStart(app.namespace, app.app, ctx.method().name(), ctx.path(),
-                    ctx.log().partial().requestStartTimeNanos()));
+                    ctx.log().partial().requestStartTimeNanos(), trace == null ? null : trace.traceId(),
+                    trace == null ? null : trace.spanId()));
         } catch (RuntimeException e) {
             Gateway.LOG.warn("request start listener failed", e);
             return;

@@ -71,12 +71,13 @@ final class ProxyService implements HttpService {
                 return gateway.heldRequests().hold(ctx, app, () -> route(ctx, req, requestId, newId, true));
             }
             if (listener != null) {
-                emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, null));
+                emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, null, TraceContext.from(headers)));
             }
             return plain(HttpStatus.SERVICE_UNAVAILABLE, app.noReadyMessage);
         }
 
         final String clientIp = clientIp(ctx);
+        final TraceContext trace = TraceContext.from(headers);
         final RequestHeadersBuilder b = headers.toBuilder();
         if (route.stripPrefix) {
             final String query = ctx.query();
@@ -92,7 +93,9 @@ final class ProxyService implements HttpService {
         if (newId) {
             b.set(X_REQUEST_ID, requestId);
         }
-        final Exchange ex = new Exchange(gateway, ctx, req, route, b.build(), clientIp);
+        b.set(TraceContext.TRACEPARENT, trace.traceparent());
+        b.set(TraceContext.TRACESTATE, trace.tracestate());
+        final Exchange ex = new Exchange(gateway, ctx, req, route, b.build(), clientIp, trace);
         if (listener != null) {
             emitLater(ctx, listener, ex);
         }
@@ -132,13 +135,15 @@ final class ProxyService implements HttpService {
         final int status = log.responseHeaders().status().code();
         final Upstream u = ex == null ? null : ex.lastUpstream();
         final AppState app = ex == null ? null : ex.app;
+        final TraceContext t = ex == null ? null : ex.trace;
         try {
             listener.accept(new RequestSample(app == null ? null : app.namespace, app == null ? null : app.app,
                     u == null ? null : u.instanceId, u == null ? 0 : u.endpoint.revision(),
                     ctx.method().name(), ctx.path(), status, log.requestStartTimeNanos(),
                     log.totalDurationNanos(), clientIp(ctx), ex != null && ex.retried(),
                     ex == null ? null : ex.route.prefix, log.responseLength(), log.requestHeaders(),
-                    null, null, null));
+                    t == null ? null : t.traceId(), t == null ? null : t.spanId(),
+                    t == null ? null : t.parentSpanId(), t == null ? null : t.callerSpanId()));
         } catch (RuntimeException e) {
             Gateway.LOG.warn("request listener failed", e);
         }

@@ -16,11 +16,14 @@ package io.nuri.gateway;
  * @param routePrefix the matched route's path prefix ("/" or "/a/b"); null when no route matched
  * @param responseBytes response body bytes sent to the client
  * @param requestHeaders the client's request headers as received (for user keys, trace context)
- * @param traceId W3C trace id (32 hex) of the exchange; null while the gateway does not trace
- * @param spanId the gateway's span id (16 hex) for this exchange; null while not tracing
- * @param parentSpanId the caller's span id from an incoming traceparent; null when none
+ * @param traceId W3C trace id (32 hex) of the exchange, continued from a valid incoming traceparent or
+ *     new; null when no route matched or the request was a WebSocket upgrade
+ * @param spanId the gateway's span id (16 hex) for this exchange, sent upstream as the traceparent's parent
+ * @param parentSpanId the caller's span id from a valid incoming traceparent; null when the trace started here
+ * @param callerSpanId the gateway span the caller was serving when it made this request, from the
+ *     incoming tracestate's {@code nuri} entry (see TraceContext); null for a request from outside
  */
 public record RequestSample(String namespace, String app, String instanceId, int revision, String method,
         String path, int status, long startNanos, long durationNanos, String clientAddress, boolean retried,
         String routePrefix, long responseBytes, com.linecorp.armeria.common.RequestHeaders requestHeaders,
-        String traceId, String spanId, String parentSpanId) {}
+        String traceId, String spanId, String parentSpanId, String callerSpanId) {}

@@ -8,5 +8,8 @@ package io.nuri.gateway;
  * @param namespace the app's namespace
  * @param app the app's name
  * @param startNanos {@link System#nanoTime()} when the request arrived (as in {@link RequestSample#startNanos()})
+ * @param traceId the exchange's W3C trace id; null when not traced (WebSocket)
+ * @param spanId the gateway's span for the exchange (as in {@link RequestSample#spanId()}); null when not traced
  */
-public record RequestStart(String namespace, String app, String method, String path, long startNanos) {}
+public record RequestStart(String namespace, String app, String method, String path, long startNanos, String traceId,
+        String spanId) {}

@@ -63,7 +63,7 @@ final class WebSocketProxy implements WebSocketServiceHandler {
             return out;
         }
         final String clientIp = ProxyService.clientIp(ctx);
-        final Exchange ex = new Exchange(gateway, ctx, ctx.request(), route, headers, clientIp);
+        final Exchange ex = new Exchange(gateway, ctx, ctx.request(), route, headers, clientIp, null);
         final int idx = ex.choose();
         final Upstream u = route.app.upstreams[Math.max(0, idx)];
 

@@ -115,7 +115,7 @@ final class Backend implements AutoCloseable {
         final StringBuilder sb = new StringBuilder(name).append('\n').append(req.path()).append('\n');
         req.headers().forEach((k, v) -> {
             final String key = k.toString();
-            if (key.startsWith("x-") || key.equals("host") || key.equals(":authority") || key.equals("cookie")) {
+            if (key.startsWith("x-") || key.startsWith("trace") || key.equals("host") || key.equals(":authority") || key.equals("cookie")) {
                 sb.append(key).append(": ").append(v).append('\n');
             }
         });

@@ -3,6 +3,7 @@ package io.nuri.server;
 import com.linecorp.armeria.common.Cookie;
 import io.nuri.api.spec.ApmSpec;
 import io.nuri.apm.ApmHub;
+import io.nuri.apm.ServiceMap;
 import io.nuri.apm.Transaction;
 import io.nuri.gateway.RequestSample;
 import io.nuri.gateway.RequestStart;
@@ -12,16 +13,20 @@ import java.util.function.Consumer;
 /**
  * Feeds the APM from the gateway: one transaction per completed request of a routed app. The
  * user behind a request is the app's {@code spec.apm} user cookie (default {@code JSESSIONID}, the
- * session cookie of the agencies' Java apps) or user header, else the client address. Requests under way are registered at the gateway's start
- * hook ({@link #started}) so the hub can tell how long they have been running.
+ * session cookie of the agencies' Java apps) or user header, else the client address. Requests
+ * under way are registered at the gateway's start hook ({@link #started}) so the hub can tell how
+ * long they have been running, and their gateway spans go to the service map then, before the app
+ * can call another one with them.
  */
 final class ApmRecorder implements Consumer<RequestSample> {
     private final ApmHub hub;
     /** Per app key, from spec.apm; apps not listed use the JSESSIONID cookie. */
     private volatile Map<String, ApmSpec> settings = Map.of();
+    private final ServiceMap serviceMap;
 
-    ApmRecorder(ApmHub hub) {
+    ApmRecorder(ApmHub hub, ServiceMap serviceMap) {
         this.hub = hub;
+        this.serviceMap = serviceMap;
     }
 
     /** Takes every app's {@code spec.apm}: user keys here, APDEX thresholds in the hub. */
@@ -34,6 +39,8 @@ final class ApmRecorder implements Consumer<RequestSample> {
 
     /** For {@code GatewayBuilder.requestStartListener}: the returned callback ends the request in the hub. */
     Runnable started(RequestStart s) {
+        // Known as the app's span before the app calls anyone with it (see ServiceMap).
+        serviceMap.spanStarted(s.namespace(), s.app(), s.spanId());
         return hub.started(s.namespace(), s.app());
     }
 
@@ -56,8 +63,10 @@ final class ApmRecorder implements Consumer<RequestSample> {
                 }
             }
         }
-        hub.record(s.namespace(), s.app(), new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
+        Transaction t = new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
-                user != null ? user : s.clientAddress(), s.traceId()));
+                user != null ? user : s.clientAddress(), s.traceId(), s.spanId(), s.parentSpanId(), s.callerSpanId());
+        hub.record(s.namespace(), s.app(), t);
+        serviceMap.record(s.namespace(), s.app(), t);
     }
 }

@@ -94,6 +94,8 @@ public final class NuriServer implements AutoCloseable {
             java.util.function.BooleanSupplier ready;
             InstanceApi.Restarter restarter;
             io.nuri.apm.ApmHub apm = new io.nuri.apm.ApmHub();
+            io.nuri.apm.ServiceMap serviceMap = new io.nuri.apm.ServiceMap();
+            OtlpExport otlp = settings.otlpEndpoint() == null ? null : push(stopOrder, new OtlpExport(settings.otlpEndpoint(), apm));
             Driver usageDriver = null;
             Gateway gateway = null;
             Autoscaler autoscaler = null;
@@ -115,10 +117,10 @@ public final class NuriServer implements AutoCloseable {
                 CanaryRecorder canaries = new CanaryRecorder(clock);
                 metrics = new PrometheusMetrics(store, apm, driver, System::currentTimeMillis);
                 AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
-                ApmRecorder apmRecorder = new ApmRecorder(apm);
+                ApmRecorder apmRecorder = new ApmRecorder(apm, serviceMap);
                 push(stopOrder, watchApmSettings(store, apmRecorder));
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, scaleSignals) : null;
+                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, scaleSignals, otlp) : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
@@ -157,6 +159,7 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new RolloutApi(new io.nuri.control.RolloutService(store, clock)))
                     .annotatedService(new InstanceApi(store, restarter))
                     .annotatedService(new ApmApi(store, apm, usageDriver))
+                    .annotatedService(new TraceApi(store, apm, serviceMap))
                     .annotatedService(new AutoscaleApi(store, autoscaler))
                     .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
@@ -199,7 +202,8 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals) {
+            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
+            OtlpExport otlp) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
@@ -208,6 +212,9 @@ public final class NuriServer implements AutoCloseable {
                 .requestListener(metrics)
                 .requestListener(scaleSignals)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
+        if (otlp != null) {
+            builder.requestListener(otlp);
+        }
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());
         }

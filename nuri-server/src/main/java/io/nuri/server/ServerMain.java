@@ -68,6 +68,9 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--metrics-port", paramLabel = "PORT", description = "Also serve /metrics (Prometheus) without the token on this port of the API host; 0 for any free one (default: none; $NURI_METRICS_PORT).")
     Integer metricsPort;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Export gateway spans and APM metrics over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (default: none; $NURI_OTLP_ENDPOINT).")
+    String otlpEndpoint;
+
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
     Integer stopGraceSeconds;
 
@@ -129,7 +132,7 @@ public final class ServerMain implements Callable<Integer> {
             settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, gatewayHttpsPort,
                     gatewayCerts, gatewaySelfSigned, gatewayHttpsRedirect, gatewayMaxBodyMiB, gatewayMaxHeaderKiB,
                     gatewayEventLoops, stopGraceSeconds,
-                    logLevel, apply, metricsPort), System.getenv());
+                    logLevel, apply, metricsPort, otlpEndpoint), System.getenv());
         } catch (SettingsLoader.SettingsException e) {
             System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));
             return 2;

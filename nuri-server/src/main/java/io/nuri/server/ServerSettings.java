@@ -16,10 +16,11 @@ import java.util.List;
  * @param apply spec files to apply once the server is up (flag only)
  * @param metricsPort a port on the API host serving {@code /metrics} without the token; 0 = any free port,
  *     negative = none (the API's {@code /metrics}, behind the token, is always there)
+ * @param otlpEndpoint base URL of an OTLP/HTTP collector for spans and metrics (docs/apm.md); null = no export
  */
 public record ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
         GatewayTls gatewayTls, GatewayLimits gatewayLimits, Duration stopGrace, String logLevel, List<Path> apply,
-        int metricsPort) {
+        int metricsPort, String otlpEndpoint) {
     public static final String DEFAULT_API_HOST = "127.0.0.1";
     public static final int DEFAULT_API_PORT = 7070;
     /** The gateway is on by default; a negative port turns it off. */
@@ -30,6 +31,14 @@ public record ServerSettings(Path dataDir, String apiHost, int apiPort, String g
     public ServerSettings {
         apply = List.copyOf(apply);
         gatewayLimits = gatewayLimits == null ? GatewayLimits.DEFAULTS : gatewayLimits;
+    }
+
+    /** Without OTLP export. */
+    public ServerSettings(Path dataDir, String apiHost, int apiPort, String gatewayHost, int gatewayPort,
+            GatewayTls gatewayTls, GatewayLimits gatewayLimits, Duration stopGrace, String logLevel, List<Path> apply,
+            int metricsPort) {
+        this(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, gatewayTls, gatewayLimits, stopGrace, logLevel, apply,
+                metricsPort, null);
     }
 
     /** Without the unauthenticated metrics port. */

@@ -34,6 +34,7 @@ import java.util.Set;
  * stopGraceSeconds: 10
  * logLevel: info
  * metricsPort: 9464         # /metrics without the token on the API host (absent or -1: none)
+ * otlpEndpoint: http://127.0.0.1:4318   # OTLP/HTTP collector for spans and metrics (absent: none)
  * </pre>
  */
 final class SettingsLoader {
@@ -41,7 +42,15 @@ final class SettingsLoader {
     record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
             Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
             Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
-            Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort) {
+            Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort, String otlpEndpoint) {
+        Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
+                Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
+                Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
+                Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort) {
+            this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, httpsPort, certs, selfSigned, httpsRedirect,
+                    maxBodyMiB, maxHeaderKiB, eventLoops, stopGraceSeconds, logLevel, apply, metricsPort, null);
+        }
+
         Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
                 Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
                 Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
@@ -60,7 +69,7 @@ final class SettingsLoader {
 
     static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort",
             "gatewayHttpsPort", "gatewayCerts", "gatewaySelfSigned", "gatewayHttpsRedirect", "gatewayMaxBodyMiB",
-            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel", "metricsPort");
+            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel", "metricsPort", "otlpEndpoint");
 
     private SettingsLoader() {}
 
@@ -102,11 +111,22 @@ final class SettingsLoader {
         }
         int metricsPort = intSetting("metrics port", flags.metricsPort(), env.get("NURI_METRICS_PORT"), file, "metricsPort",
                 -1, -1, 65535, errors);
+        String otlp = firstNonNull(flags.otlpEndpoint(), env.get("NURI_OTLP_ENDPOINT"), text(file, "otlpEndpoint"));
+        if (otlp != null && otlp.isBlank()) {
+            otlp = null;
+        } else if (otlp != null) {
+            try {
+                OtlpExport.validate(otlp);
+            } catch (IllegalArgumentException e) {
+                errors.add("otlp endpoint (" + (flags.otlpEndpoint() != null ? "flag" : env.get("NURI_OTLP_ENDPOINT") != null
+                        ? "environment NURI_OTLP_ENDPOINT" : "config file " + configFile + " otlpEndpoint") + "): " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             throw new SettingsException(String.join("\n", errors));
         }
         return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, tls, limits, Duration.ofSeconds(grace), logLevel,
-                flags.apply() == null ? List.of() : flags.apply(), metricsPort);
+                flags.apply() == null ? List.of() : flags.apply(), metricsPort, otlp);
     }
 
     /** HTTPS is on when an HTTPS port is given (flag, env or file) or any certificate / self-signed is asked for. */

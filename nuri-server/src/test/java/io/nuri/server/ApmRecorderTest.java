@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Test;
 class ApmRecorderTest {
     static RequestSample sample(String app, String client, long millis, RequestHeaders headers) {
         return new RequestSample("default", app, "i-1", 1, "GET", "/", 200, System.nanoTime(), millis * 1_000_000, client,
-                false, "/", 10, headers, null, null, null);
+                false, "/", 10, headers, null, null, null, null);
     }
 
     @Test
     void usersAreCountedByTheConfiguredHeaderOrCookieAndApdexUsesTheAppsThreshold() {
         ApmHub hub = new ApmHub();
-        ApmRecorder recorder = new ApmRecorder(hub);
+        ApmRecorder recorder = new ApmRecorder(hub, new io.nuri.apm.ServiceMap());
         recorder.settings(Map.of("default/sso", new ApmSpec(50, null, "X-User-Id")));
         RequestHeaders alice = RequestHeaders.of(HttpMethod.GET, "/", "x-user-id", "alice", "cookie", "JSESSIONID=s1");
         RequestHeaders bob = RequestHeaders.of(HttpMethod.GET, "/", "x-user-id", "bob", "cookie", "JSESSIONID=s1");

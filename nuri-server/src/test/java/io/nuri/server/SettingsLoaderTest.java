@@ -92,6 +92,24 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theOtlpEndpointComesFromFlagEnvOrConfigFileAndMustBeAnHttpUrl() throws Exception {
+        assertThat(SettingsLoader.load(flags(null), Map.of()).otlpEndpoint()).isNull();
+        Files.writeString(dir.resolve("config.yaml"), "otlpEndpoint: http://127.0.0.1:4318\n");
+        assertThat(SettingsLoader.load(flags(null), Map.of()).otlpEndpoint()).isEqualTo("http://127.0.0.1:4318");
+        assertThat(SettingsLoader.load(flags(null), Map.of("NURI_OTLP_ENDPOINT", "https://otel.example.kr")).otlpEndpoint())
+                .isEqualTo("https://otel.example.kr");
+        SettingsLoader.Flags withFlag = new SettingsLoader.Flags(dir, null, null, null, null, null, null, List.of(), false,
+                false, null, null, null, null, null, List.of(), null, "http://127.0.0.2:4318");
+        assertThat(SettingsLoader.load(withFlag, Map.of("NURI_OTLP_ENDPOINT", "https://otel.example.kr")).otlpEndpoint())
+                .isEqualTo("http://127.0.0.2:4318");
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of("NURI_OTLP_ENDPOINT", "127.0.0.1:4318")))
+                .hasMessageContaining("otlp endpoint (environment NURI_OTLP_ENDPOINT): must be an http:// or https:// URL");
+        Files.writeString(dir.resolve("config.yaml"), "otlpEndpoint: ftp://x\n");
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of()))
+                .hasMessageContaining("config.yaml otlpEndpoint): must be an http:// or https:// URL, got \"ftp://x\"");
+    }
+
+    @Test
     void theAdminTokenIsCreatedOnceWithMode0600() throws Exception {
         AdminToken first = AdminToken.loadOrCreate(dir);
         Path file = dir.resolve(AdminToken.FILE);

@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * /crash         exits with code 1
  * /hang          stops answering /health (the request hangs)
  * /fail?rate=R   answers 500 with probability R (0..1), else 200
+ * /call?to=URL   calls URL (http on 127.0.0.0/8 only, e.g. another app through the gateway) with a
+ *                W3C traceparent for a new child span of the incoming trace; answers with the
+ *                callee's status, the traceparent it sent and the callee's body
  * </pre>
  *
  * <p>{@code FAIL_RATE} (0..1, default 0) makes {@code /} answer 500 with that probability: a
@@ -56,6 +59,7 @@ public final class SampleApp {
             reply(ex, 200, "health checks will hang from now on");
         });
         server.createContext("/fail", this::fail);
+        server.createContext("/call", this::call);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("sample-app " + instanceId + " stopping after " + served.get() + " requests");
             server.stop(0);
@@ -127,6 +131,81 @@ public final class SampleApp {
         } else {
             reply(ex, 200, "ok");
         }
+    }
+
+    /**
+     * What an instrumented app does when it calls another service: continue the incoming trace
+     * (or start one) with a span of its own as the parent, and pass tracestate on unchanged, as
+     * the W3C Trace Context spec asks. Only loopback targets: the sample must not become an open
+     * proxy to the rest of the network.
+     */
+    private void call(HttpExchange ex) throws IOException {
+        String to = query(ex.getRequestURI()).get("to");
+        URI target;
+        try {
+            target = to == null ? null : new URI(to);
+        } catch (java.net.URISyntaxException e) {
+            target = null;
+        }
+        if (target == null || !"http".equals(target.getScheme()) || target.getHost() == null
+                || !loopbackLiteral(target.getHost())) {
+            reply(ex, 400, "to: must be an http URL on 127.0.0.0/8, got " + to);
+            return;
+        }
+        String incoming = ex.getRequestHeaders().getFirst("traceparent");
+        String traceparent;
+        if (incoming != null && incoming.matches("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+                && !incoming.startsWith("ff") && !incoming.substring(3, 35).equals("0".repeat(32))) {
+            traceparent = "00-" + incoming.substring(3, 35) + "-" + randomHex(1) + "-" + incoming.substring(53, 55);
+        } else {
+            traceparent = "00-" + randomHex(2) + "-" + randomHex(1) + "-01";
+        }
+        java.net.http.HttpRequest.Builder req = java.net.http.HttpRequest.newBuilder(target)
+                .timeout(java.time.Duration.ofSeconds(10)).header("traceparent", traceparent);
+        String state = ex.getRequestHeaders().getFirst("tracestate");
+        if (state != null && !state.isBlank()) {
+            req.header("tracestate", state);
+        }
+        try {
+            java.net.http.HttpResponse<String> res = CLIENT.send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            reply(ex, res.statusCode(), "called " + target + " status=" + res.statusCode() + " traceparent=" + traceparent
+                    + "\n" + res.body().strip());
+        } catch (IOException e) {
+            reply(ex, 502, "call to " + target + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply(ex, 503, "interrupted");
+        }
+    }
+
+    /** An IPv4 literal in 127.0.0.0/8: no name, so no DNS answer can point it elsewhere. */
+    static boolean loopbackLiteral(String host) {
+        String[] octets = host.split("\\.", -1);
+        if (octets.length != 4 || !octets[0].equals("127")) {
+            return false;
+        }
+        for (String o : octets) {
+            if (!o.matches("\\d{1,3}") || Integer.parseInt(o) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final java.net.http.HttpClient CLIENT = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
+
+    /** {@code longs} random non-zero 64-bit words as 16 lowercase hex digits each. */
+    private static String randomHex(int longs) {
+        StringBuilder sb = new StringBuilder(16 * longs);
+        for (int i = 0; i < longs; i++) {
+            long v;
+            do {
+                v = ThreadLocalRandom.current().nextLong();
+            } while (v == 0);
+            sb.append(String.format("%016x", v));
+        }
+        return sb.toString();
     }
 
     private void reply(HttpExchange ex, int status, String body) throws IOException {

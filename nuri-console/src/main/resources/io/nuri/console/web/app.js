@@ -128,7 +128,16 @@ function loginPage() {
 function overviewPage() {
   const body = h('div', { id: 'overview' }, t('common.loading'));
   const note = h('p', { class: 'muted', id: 'apm-note' });
-  main.replaceChildren(h('div', { class: 'card' }, h('h2', {}, t('overview.title')), note, body));
+  const mapEl = h('div', { class: 'chart tall', id: 'servicemap' });
+  const mapNote = h('p', { class: 'muted', id: 'servicemap-note' });
+  main.replaceChildren(h('div', { class: 'card' }, h('h2', {}, t('overview.title')), note, body),
+    h('div', { class: 'card' }, h('h3', {}, t('map.title')), mapNote, mapEl));
+  const mapChart = serviceMapChart(mapEl);
+  every(async () => {
+    const m = await optional('/api/v1/apm/servicemap?seconds=300');
+    mapNote.textContent = m === null ? t('common.nodata') + ' (/api/v1/apm/servicemap)' : m.edges.length ? '' : t('map.noEdges');
+    if (m) showServiceMap(mapChart, m);
+  });
   every(async () => {
     const [apps, apm, alerts] = await Promise.all([api('/api/v1/apps'), optional('/api/v1/apm/apps'),
       optional('/api/v1/alerts?state=firing&limit=1000')]);
@@ -151,6 +160,50 @@ function overviewPage() {
     body.replaceChildren(table(['col.app', 'col.namespace', 'col.ready', 'col.revision', 'col.apdex', 'col.tps', 'col.p95', 'col.errorRate', 'col.alerts'],
       rows, i => ({ class: state(apps[i]), 'data-app': apps[i].name })));
   });
+}
+
+// ---------------------------------------------------------------- service map
+// Who calls whom through the gateway (Pinpoint's server map): apps as nodes sized by TPS,
+// calls as arrows labelled with their count and average time; red when errors occurred.
+function serviceMapChart(el) {
+  return chart(el, { animation: false, tooltip: {},
+    series: [{ type: 'graph', layout: 'force', roam: true, draggable: true, force: { repulsion: 400, edgeLength: 160 },
+      edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 10, label: { show: true, position: 'bottom' },
+      edgeLabel: { show: true, fontSize: 11, formatter: p => p.data.text }, lineStyle: { width: 2, curveness: 0.15 },
+      data: [], links: [] }] });
+}
+function showServiceMap(c, m) {
+  const maxTps = Math.max(1, ...m.nodes.map(n => n.tps));
+  const nodes = m.nodes.map(n => ({ name: n.id, value: n.tps, symbolSize: 24 + 30 * n.tps / maxTps,
+    label: { formatter: `${n.app}\n${n.requests} ${t('map.requests')} · ${fmt(n.tps, 2)} tps` },
+    itemStyle: { color: n.errorRate > 0.05 ? '#c62828' : n.errorRate > 0 ? '#f59e0b' : '#2563eb' },
+    tooltip: { formatter: `${n.id}<br>TPS ${fmt(n.tps)} · p95 ${fmt(n.p95Ms, 0)} ms · ${t('col.errorRate')} ${pct(n.errorRate)}` } }));
+  const links = m.edges.map(e => ({ source: e.from, target: e.to, text: `${e.requests} · ${fmt(e.avgMs, 0)} ms`,
+    lineStyle: { color: e.errors > 0 ? '#c62828' : '#64748b' },
+    tooltip: { formatter: `${e.from} → ${e.to}<br>${t('map.calls')} ${e.requests} · ${t('dash.errors')} ${e.errors}<br>avg ${fmt(e.avgMs)} ms · p95 ${fmt(e.p95Ms)} ms` } }));
+  c.setOption({ series: [{ data: nodes, links }] });
+}
+
+// ---------------------------------------------------------------- trace view
+// The gateway's spans of one trace as a waterfall: indented under their parent, bars placed on
+// the trace's time line.
+async function tracePage(traceId) {
+  const box = h('div', { id: 'trace' }, t('common.loading'));
+  main.replaceChildren(h('div', { class: 'card' }, h('h2', {}, t('trace.title')), h('p', { class: 'muted mono' }, traceId), box));
+  const r = await optional('/api/v1/apm/traces/' + encodeURIComponent(traceId));
+  if (!r) { box.replaceChildren(h('div', { class: 'nodata' }, t('trace.notFound'))); return; }
+  const spans = r.spans;
+  const depth = new Map();
+  for (const s of spans) depth.set(s.spanId, s.parent && depth.has(s.parent) ? depth.get(s.parent) + 1 : 0);
+  const t0 = Math.min(...spans.map(s => s.start));
+  const total = Math.max(1, ...spans.map(s => s.start + s.durationMs - t0));
+  box.replaceChildren(table(['col.app', 'col.path', 'col.status', 'col.duration', 'trace.timeline', 'col.instance'],
+    spans.map(s => [h('span', { style: `padding-left:${depth.get(s.spanId) * 1.5}em` }, (depth.get(s.spanId) ? '↳ ' : '') + s.app),
+      `${s.method} ${s.path}`, s.status, fmt(s.durationMs),
+      h('div', { class: 'span-track' }, h('div', { class: 'span-bar' + (s.status >= 500 || s.status === 0 ? ' bad' : ''),
+        style: `margin-left:${100 * (s.start - t0) / total}%;width:${Math.max(0.5, 100 * s.durationMs / total)}%` })),
+      s.instance || '—']),
+    i => ({ class: 'span-row', 'data-span': spans[i].spanId, 'data-parent': spans[i].parent || '' })));
 }
 
 // ---------------------------------------------------------------- app dashboard
@@ -259,7 +312,8 @@ async function loadTransactions(ns, app, from, to, minMs, maxMs, box) {
   const tx = r.transactions || [];
   box.replaceChildren(h('p', { class: 'muted', id: 'tx-range' }, `${time(from)}–${time(to)}, ${minMs}–${maxMs} ms: ${tx.length}${r.truncated ? ' (' + t('dash.truncated') + ')' : ''}`),
     table(['col.time', 'col.path', 'col.status', 'col.duration', 'col.instance', 'col.trace'],
-      tx.map(x => [time(x.time), `${x.method || ''} ${x.path}`, x.status, fmt(x.durationMs), x.instance || '—', x.traceId || '—']),
+      tx.map(x => [time(x.time), `${x.method || ''} ${x.path}`, x.status, fmt(x.durationMs), x.instance || '—',
+        x.traceId ? h('a', { href: '#/trace/' + x.traceId, class: 'mono trace-link' }, x.traceId.slice(0, 12) + '…') : '—']),
       i => ({ class: 'tx-row' + (tx[i].status >= 500 ? ' state-bad' : '') })));
 }
 
@@ -520,6 +574,7 @@ async function route() {
   const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || '')));
   if (parts[0] === 'app' && parts.length >= 3) appPage(parts[1], parts[2]);
+  else if (parts[0] === 'trace' && parts[1]) tracePage(parts[1]);
   else if (parts[0] === 'instances') instancesPage();
   else if (parts[0] === 'events') eventsPage();
   else if (parts[0] === 'diagnosis') diagnosisPage();
