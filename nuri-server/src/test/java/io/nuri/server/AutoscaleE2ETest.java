@@ -46,24 +46,25 @@ class AutoscaleE2ETest {
     void aLoadStepScalesOutWithinTheBoundsAndCalmScalesBackIn() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
             server.apply(tmp.resolve("web.yaml"), autoscaled("web", true, """
-                    minReplicas: 1
-                    maxReplicas: 3
+                    minReplicas: 2
+                    maxReplicas: 4
                     targetConcurrency: 4
-                    stableWindowSeconds: 4
+                    stableWindowSeconds: 6
                     scaleDownStabilizationSeconds: 6
                     """));
-            await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 2);
             // Scaling by hand is refused while the autoscaler owns the count.
             ServerProcess.CliResult scale = server.nuri("scale", "app", "web", "--replicas", "3");
             assertThat(scale.code()).isNotZero();
-            assertThat(scale.err()).contains("is autoscaled between 1 and 3");
+            assertThat(scale.err()).contains("is autoscaled between 2 and 4");
 
-            // A short spike (1 s of 6 requests of 150 ms on a target of 4) is no reason to scale.
+            // A short spike (10 in flight for about a second: 1.25x the target of 2 x 4, a panic needs 2x) is
+            // no reason to scale, even if a busy machine stretches it to a few seconds.
             try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
                 List<Thread> spike = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
+                for (int i = 0; i < 10; i++) {
                     spike.add(Thread.ofVirtual().start(() -> {
-                        for (int k = 0; k < 6; k++) {
+                        for (int k = 0; k < 4; k++) {
                             try {
                                 http.send(HttpRequest.newBuilder(URI.create(server.gatewayUrl() + "/work?ms=150")).build(),
                                         HttpResponse.BodyHandlers.discarding());
@@ -78,14 +79,14 @@ class AutoscaleE2ETest {
                 }
             }
             Thread.sleep(6000);
-            assertThat(replicas(server, "web")).isEqualTo(1);
+            assertThat(replicas(server, "web")).isEqualTo(2);
             assertThat(server.events("web")).noneMatch(e -> e.path("reason").asText().startsWith("Scaled"));
 
-            // A step to 16 clients (4x the target on one instance): out to the maximum, never past it.
+            // A step to 24 clients (3x the target on two instances): out to the maximum, never past it.
             AtomicLong ok = new AtomicLong();
             List<Object> failures = new CopyOnWriteArrayList<>();
             AtomicInteger highest = new AtomicInteger();
-            try (GatewayClients load = new GatewayClients(server.gatewayUrl() + "/work?ms=200", 16, r -> {
+            try (GatewayClients load = new GatewayClients(server.gatewayUrl() + "/work?ms=200", 24, r -> {
                 if (r.statusCode() == 200) {
                     ok.incrementAndGet();
                 } else {
@@ -96,37 +97,37 @@ class AutoscaleE2ETest {
                         .until(() -> {
                             int n = replicas(server, "web");
                             highest.accumulateAndGet(n, Math::max);
-                            return n == 3;
+                            return n == 4;
                         });
-                await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 3);
+                await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 4);
                 for (int i = 0; i < 8; i++) { // the maximum holds under load
                     highest.accumulateAndGet(replicas(server, "web"), Math::max);
                     Thread.sleep(250);
                 }
             }
-            assertThat(highest.get()).isEqualTo(3);
+            assertThat(highest.get()).isEqualTo(4);
             assertThat(failures).isEmpty();
             assertThat(ok.get()).isPositive();
             JsonNode up = server.events("web").stream().filter(e -> e.path("reason").asText().equals("ScaledUp"))
                     .findFirst().orElseThrow();
-            assertThat(up.path("message").asText()).contains("autoscaled 1 -> ").contains("concurrency")
+            assertThat(up.path("message").asText()).contains("autoscaled 2 -> ").contains("concurrency")
                     .contains("target 4 per instance");
 
             // Load gone: back to the minimum after the scale-down stabilization, not below it.
-            await("scaled in to minReplicas").atMost(Duration.ofSeconds(90)).until(() -> replicas(server, "web") == 1);
-            await().atMost(Duration.ofSeconds(60)).until(() -> server.instances("web").size() == 1);
+            await("scaled in to minReplicas").atMost(Duration.ofSeconds(90)).until(() -> replicas(server, "web") == 2);
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.instances("web").size() == 2);
             Thread.sleep(3000);
-            assertThat(replicas(server, "web")).isEqualTo(1);
+            assertThat(replicas(server, "web")).isEqualTo(2);
             assertThat(server.events("web")).anyMatch(e -> e.path("reason").asText().equals("ScaledDown"));
 
             ServerProcess.CliResult status = server.nuri("autoscale", "status", "web", "-o", "json");
             assertThat(status.code()).isZero();
             JsonNode s = status.json();
-            assertThat(s.path("maxReplicas").asInt()).isEqualTo(3);
+            assertThat(s.path("maxReplicas").asInt()).isEqualTo(4);
             assertThat(s.path("decisions").size()).isGreaterThanOrEqualTo(2);
-            assertThat(s.path("decisions").get(0).path("to").asInt()).isEqualTo(1);
+            assertThat(s.path("decisions").get(0).path("to").asInt()).isEqualTo(2);
             ServerProcess.CliResult table = server.nuri("autoscale", "status", "web");
-            assertThat(table.out()).contains("app/web: 1 replicas").contains("concurrency").contains("last decisions:");
+            assertThat(table.out()).contains("app/web: 2 replicas").contains("concurrency").contains("last decisions:");
         }
     }
 
