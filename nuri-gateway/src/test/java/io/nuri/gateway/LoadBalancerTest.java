@@ -132,11 +132,12 @@ class LoadBalancerTest extends GatewayTestSupport {
         final Gateway gw = gateway();
         gw.update(table(app("web", traffic(Traffic.LoadBalancer.leastRequest), slow.endpoint("web"),
                 fast.endpoint("web"))));
-        // Hold 5 slow requests on whichever endpoint they land, then see where quick ones go.
+        // Hold 5 slow requests on whichever endpoint they land, then see where quick ones go. They are
+        // held long enough (6 s) for the 50 quick ones to finish first even on a busy machine.
         final WebClient c = client(gw);
         final CompletableFuture<?>[] held = new CompletableFuture<?>[5];
         for (int i = 0; i < held.length; i++) {
-            held[i] = c.get("/slow?ms=1500").aggregate();
+            held[i] = c.get("/slow?ms=6000").aggregate();
         }
         org.awaitility.Awaitility.await().until(() -> gw.inflight("slow") + gw.inflight("fast") == 5);
         final String busy = gw.inflight("slow") >= gw.inflight("fast") ? "slow" : "fast";
