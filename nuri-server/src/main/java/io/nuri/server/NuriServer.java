@@ -98,6 +98,7 @@ public final class NuriServer implements AutoCloseable {
             Gateway gateway = null;
             Autoscaler autoscaler = null;
             PrometheusMetrics metrics;
+            AccessLog accessLog = null;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
                 KubernetesBackend backend = push(stopOrder, kubernetes.backend(store, clock));
@@ -114,8 +115,11 @@ public final class NuriServer implements AutoCloseable {
                 CanaryRecorder canaries = new CanaryRecorder(clock);
                 metrics = new PrometheusMetrics(store, apm, driver, System::currentTimeMillis);
                 AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
+                // pushed before the gateway: it stops after it and writes what the gateway queued
+                accessLog = settings.gatewayEnabled() ? push(stopOrder, new AccessLog(dataDir.resolve("logs")).start()) : null;
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), metrics, scaleSignals) : null;
+                        ? newGateway(settings, stopOrder, canaries, new ApmRecorder(apm), metrics, scaleSignals, accessLog)
+                        : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
@@ -150,6 +154,8 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new InstanceApi(store, restarter))
                     .annotatedService(new ApmApi(store, apm, usageDriver))
                     .annotatedService(new AutoscaleApi(store, autoscaler))
+                    .annotatedService(new LogSearchApi(store, logs, dataDir.resolve("logs"), accessLog,
+                            System::currentTimeMillis))
                     .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
@@ -179,7 +185,8 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals) {
+            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
+            AccessLog accessLog) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
@@ -187,6 +194,7 @@ public final class NuriServer implements AutoCloseable {
                 .requestStartListener(apm::started)
                 .requestListener(metrics)
                 .requestListener(scaleSignals)
+                .requestListener(accessLog)
                 .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());

@@ -1,0 +1,295 @@
+package io.nuri.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nuri.api.codec.Json;
+import io.nuri.gateway.RequestSample;
+import io.nuri.runtime.process.LogFiles;
+import io.nuri.runtime.process.LogIndex;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's access log: one JSON line per request of a routed app in
+ * {@code <logs>/<ns>/<app>/access.log}, rotated by size like the instance logs (copytruncate
+ * keeps {@code access.log.1 .. .N}) and time-indexed like them ({@link LogIndex}), so the same
+ * search reads both.
+ *
+ * <p>The gateway calls {@link #accept} on its event loops: it only copies a few fields into a
+ * bounded queue and never blocks. When the queue is full (the disk is slower than the traffic)
+ * the entry is dropped and counted in {@link #dropped()}: the access log gives way, the gateway
+ * does not. One writer thread formats and writes; it marks the index at most every 100 ms per
+ * file, so an entry's searchable time is its write time, up to ~100 ms after its {@code time}.
+ */
+final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
+    static final int DEFAULT_QUEUE = 16_384;
+    static final long DEFAULT_MAX_BYTES = 10L << 20;
+    static final int DEFAULT_KEPT = 3;
+    private static final int MAX_OPEN = 256;
+    private static final long MARK_EVERY_MS = 100;
+    private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+
+    /** What the event loop hands over; formatted on the writer thread. */
+    record Entry(String namespace, String app, long timeMillis, String method, String path, int status,
+            long durationMicros, long bytes, String instance, int revision, String client, String traceId,
+            String requestId) {}
+
+    private final Path dir;
+    private final long maxBytes;
+    private final int kept;
+    private final BlockingQueue<Entry> queue;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final Map<Path, Out> open = new LinkedHashMap<>(16, 0.75f, true);
+    private Thread writer;
+    private volatile boolean closing;
+
+    AccessLog(Path logsDir) {
+        this(logsDir, DEFAULT_MAX_BYTES, DEFAULT_KEPT, DEFAULT_QUEUE);
+    }
+
+    AccessLog(Path logsDir, long maxBytes, int kept, int queueCapacity) {
+        this.dir = logsDir;
+        this.maxBytes = maxBytes;
+        this.kept = kept;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    }
+
+    /** Starts the writer thread; entries offered before queue up (or drop when the queue is full). */
+    synchronized AccessLog start() {
+        if (writer == null) {
+            writer = Thread.ofPlatform().daemon().name("nuri-access-log").start(this::run);
+        }
+        return this;
+    }
+
+    /** The access log of an app. */
+    static Path file(Path logsDir, String namespace, String app) {
+        return logsDir.resolve(namespace).resolve(app).resolve("access.log");
+    }
+
+    @Override
+    public void accept(RequestSample s) {
+        if (s.app() == null) {
+            return; // no route matched: not an app's request
+        }
+        String requestId = s.requestHeaders() == null ? null : s.requestHeaders().get("x-request-id");
+        offer(new Entry(s.namespace(), s.app(), System.currentTimeMillis(), s.method(), s.path(), s.status(),
+                s.durationNanos() / 1000, s.responseBytes(), s.instanceId(), s.revision(), s.clientAddress(),
+                s.traceId(), requestId));
+    }
+
+    /** Queues an entry; false (and counted) when the queue is full or the log is closed. */
+    boolean offer(Entry e) {
+        if (closing || !queue.offer(e)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Entries dropped because the writer fell behind (or after close). */
+    long dropped() {
+        return dropped.get();
+    }
+
+    long written() {
+        return written.get();
+    }
+
+    private void run() {
+        List<Entry> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Entry first = queue.poll(MARK_EVERY_MS, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    markAll(); // idle: make everything written searchable by time
+                    if (closing && queue.isEmpty()) {
+                        break;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 4096);
+                write(batch);
+            } catch (InterruptedException e) {
+                if (queue.isEmpty()) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                log.warn("access log: {}", e.toString());
+            } finally {
+                batch.clear();
+            }
+        }
+        markAll();
+        synchronized (open) {
+            open.values().forEach(Out::close);
+            open.clear();
+        }
+    }
+
+    private void write(List<Entry> batch) {
+        Map<Path, StringBuilder> byFile = new LinkedHashMap<>();
+        for (Entry e : batch) {
+            if (!safe(e.namespace()) || !safe(e.app())) {
+                continue;
+            }
+            byFile.computeIfAbsent(file(dir, e.namespace(), e.app()), f -> new StringBuilder())
+                    .append(Json.write(json(e))).append('\n');
+        }
+        long now = System.currentTimeMillis();
+        for (Map.Entry<Path, StringBuilder> f : byFile.entrySet()) {
+            try {
+                Out out = out(f.getKey());
+                out.write(f.getValue().toString().getBytes(StandardCharsets.UTF_8));
+                written.addAndGet(countLines(f.getValue()));
+                if (out.ch.size() > maxBytes) {
+                    out.close(); // our own file: rotate closed, reopen empty
+                    synchronized (open) {
+                        open.remove(f.getKey());
+                    }
+                    LogFiles.rotateIfNeeded(f.getKey(), maxBytes, kept);
+                } else if (now - out.markedAt >= MARK_EVERY_MS) {
+                    out.mark(now);
+                }
+            } catch (IOException e) {
+                dropped.addAndGet(countLines(f.getValue()));
+                log.warn("access log {}: {}", f.getKey(), e.toString());
+            }
+        }
+    }
+
+    private static long countLines(CharSequence s) {
+        return s.chars().filter(c -> c == '\n').count();
+    }
+
+    static ObjectNode json(Entry e) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("time", Instant.ofEpochMilli(e.timeMillis()).toString());
+        n.put("method", e.method());
+        n.put("path", e.path());
+        n.put("status", e.status());
+        n.put("durationMs", e.durationMicros() / 1000.0);
+        n.put("bytes", e.bytes());
+        n.put("instance", e.instance() == null ? "" : e.instance());
+        n.put("revision", e.revision());
+        n.put("client", e.client());
+        n.put("traceId", e.traceId() == null ? "" : e.traceId());
+        n.put("requestId", e.requestId() == null ? "" : e.requestId());
+        return n;
+    }
+
+    /** Namespace and app names are DNS labels by the spec; anything else never becomes a path. */
+    private static boolean safe(String name) {
+        return name != null && !name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.startsWith(".");
+    }
+
+    private Out out(Path f) throws IOException {
+        synchronized (open) {
+            Out o = open.get(f);
+            if (o != null) {
+                return o;
+            }
+            Files.createDirectories(f.getParent());
+            o = new Out(f, FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+            open.put(f, o);
+            if (open.size() > MAX_OPEN) {
+                var eldest = open.entrySet().iterator().next();
+                eldest.getValue().close();
+                open.remove(eldest.getKey());
+            }
+            return o;
+        }
+    }
+
+    private void markAll() {
+        long now = System.currentTimeMillis();
+        synchronized (open) {
+            for (Out o : open.values()) {
+                if (o.markedSize != o.size) {
+                    o.mark(now);
+                }
+            }
+        }
+    }
+
+    /** Stops taking entries, writes what is queued (up to 5 s) and closes the files. */
+    @Override
+    public void close() {
+        closing = true;
+        Thread writer;
+        synchronized (this) {
+            writer = this.writer;
+        }
+        if (writer == null) {
+            return;
+        }
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.interrupt();
+    }
+
+    private static final class Out {
+        final Path file;
+        final FileChannel ch;
+        long size;
+        long markedSize;
+        long markedAt;
+
+        Out(Path file, FileChannel ch) throws IOException {
+            this.file = file;
+            this.ch = ch;
+            this.size = ch.size();
+            this.markedSize = size;
+        }
+
+        void write(byte[] bytes) throws IOException {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            size = ch.size();
+        }
+
+        void mark(long now) {
+            try {
+                LogIndex.append(file, now, size);
+                markedSize = size;
+                markedAt = now;
+            } catch (IOException e) {
+                log.debug("access log index {}: {}", file, e.toString());
+            }
+        }
+
+        void close() {
+            try {
+                if (markedSize != size) {
+                    mark(System.currentTimeMillis());
+                }
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing left to do with it
+            }
+        }
+    }
+}
