@@ -41,7 +41,7 @@ final class ApmRecorder implements Consumer<RequestSample> {
                 }
             }
         }
-        hub.record(s.namespace(), s.app(), new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
+        hub.record(s.namespace(), s.app(), s.routePrefix(), new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
                 user != null ? user : s.clientAddress(), s.traceId()));
     }
