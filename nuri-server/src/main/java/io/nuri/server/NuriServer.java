@@ -190,12 +190,13 @@ public final class NuriServer implements AutoCloseable {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries)
-                .requestListener(apm)
-                .requestStartListener(apm::started)
-                .requestListener(metrics)
-                .requestListener(scaleSignals)
-                .requestListener(accessLog)
-                .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
+                .requestListener(scaleSignals);
+        // -Dnuri.apm.listeners=off: only for bench/load/apm-onoff.sh, which measures what the APM costs the gateway
+        if (!"off".equals(System.getProperty("nuri.apm.listeners"))) {
+            builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics)
+                    .requestListener(accessLog);
+        }
+        builder.maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());
         }
