@@ -1,6 +1,5 @@
 package io.nuri.server;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nuri.api.codec.Json;
 import io.nuri.gateway.RequestSample;
 import io.nuri.runtime.process.LogFiles;
@@ -8,7 +7,6 @@ import io.nuri.runtime.process.LogIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -43,6 +40,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     static final int DEFAULT_KEPT = 3;
     private static final int MAX_OPEN = 256;
     private static final long MARK_EVERY_MS = 100;
+    private static final long DRAIN_EVERY_MS = 20;
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
 
     /** What the event loop hands over; formatted on the writer thread. */
@@ -114,20 +112,27 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     }
 
     private void run() {
+        // Drains and sleeps instead of blocking in take(): a writer parked on the queue would make
+        // every offer() on an event loop wake it (a futex call per request at moderate rates).
         List<Entry> batch = new ArrayList<>();
+        long idleSince = System.currentTimeMillis();
         while (true) {
             try {
-                Entry first = queue.poll(MARK_EVERY_MS, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    markAll(); // idle: make everything written searchable by time
-                    if (closing && queue.isEmpty()) {
+                queue.drainTo(batch, 4096);
+                if (batch.isEmpty()) {
+                    if (closing) {
                         break;
                     }
+                    long now = System.currentTimeMillis();
+                    if (now - idleSince >= MARK_EVERY_MS) {
+                        markAll(); // idle: make everything written searchable by time
+                        idleSince = now;
+                    }
+                    Thread.sleep(DRAIN_EVERY_MS);
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, 4096);
                 write(batch);
+                idleSince = System.currentTimeMillis();
             } catch (InterruptedException e) {
                 if (queue.isEmpty()) {
                     break;
@@ -146,21 +151,31 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     }
 
     private void write(List<Entry> batch) {
-        Map<Path, StringBuilder> byFile = new LinkedHashMap<>();
+        // one buffer per file, filled by Jackson's streaming generator: no tree, no String per line
+        Map<Path, java.io.ByteArrayOutputStream> byFile = new LinkedHashMap<>();
+        Map<Path, Integer> counts = new LinkedHashMap<>();
         for (Entry e : batch) {
             if (!safe(e.namespace()) || !safe(e.app())) {
                 continue;
             }
-            byFile.computeIfAbsent(file(dir, e.namespace(), e.app()), f -> new StringBuilder())
-                    .append(Json.write(json(e))).append('\n');
+            Path f = file(dir, e.namespace(), e.app());
+            java.io.ByteArrayOutputStream buf = byFile.computeIfAbsent(f, x -> new java.io.ByteArrayOutputStream(8192));
+            try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.getFactory().createGenerator(buf)) {
+                writeJson(g, e);
+            } catch (IOException ex) {
+                throw new java.io.UncheckedIOException(ex); // a ByteArrayOutputStream does not fail
+            }
+            buf.write('\n');
+            counts.merge(f, 1, Integer::sum);
         }
         long now = System.currentTimeMillis();
-        for (Map.Entry<Path, StringBuilder> f : byFile.entrySet()) {
+        for (Map.Entry<Path, java.io.ByteArrayOutputStream> f : byFile.entrySet()) {
+            int lines = counts.get(f.getKey());
             try {
                 Out out = out(f.getKey());
-                out.write(f.getValue().toString().getBytes(StandardCharsets.UTF_8));
-                written.addAndGet(countLines(f.getValue()));
-                if (out.ch.size() > maxBytes) {
+                out.write(f.getValue().toByteArray());
+                written.addAndGet(lines);
+                if (out.size > maxBytes) {
                     out.close(); // our own file: rotate closed, reopen empty
                     synchronized (open) {
                         open.remove(f.getKey());
@@ -170,30 +185,26 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
                     out.mark(now);
                 }
             } catch (IOException e) {
-                dropped.addAndGet(countLines(f.getValue()));
+                dropped.addAndGet(lines);
                 log.warn("access log {}: {}", f.getKey(), e.toString());
             }
         }
     }
 
-    private static long countLines(CharSequence s) {
-        return s.chars().filter(c -> c == '\n').count();
-    }
-
-    static ObjectNode json(Entry e) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("time", Instant.ofEpochMilli(e.timeMillis()).toString());
-        n.put("method", e.method());
-        n.put("path", e.path());
-        n.put("status", e.status());
-        n.put("durationMs", e.durationMicros() / 1000.0);
-        n.put("bytes", e.bytes());
-        n.put("instance", e.instance() == null ? "" : e.instance());
-        n.put("revision", e.revision());
-        n.put("client", e.client());
-        n.put("traceId", e.traceId() == null ? "" : e.traceId());
-        n.put("requestId", e.requestId() == null ? "" : e.requestId());
-        return n;
+    private static void writeJson(com.fasterxml.jackson.core.JsonGenerator g, Entry e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("time", Instant.ofEpochMilli(e.timeMillis()).toString());
+        g.writeStringField("method", e.method());
+        g.writeStringField("path", e.path());
+        g.writeNumberField("status", e.status());
+        g.writeNumberField("durationMs", e.durationMicros() / 1000.0);
+        g.writeNumberField("bytes", e.bytes());
+        g.writeStringField("instance", e.instance() == null ? "" : e.instance());
+        g.writeNumberField("revision", e.revision());
+        g.writeStringField("client", e.client());
+        g.writeStringField("traceId", e.traceId() == null ? "" : e.traceId());
+        g.writeStringField("requestId", e.requestId() == null ? "" : e.requestId());
+        g.writeEndObject();
     }
 
     /** Namespace and app names are DNS labels by the spec; anything else never becomes a path. */
@@ -268,7 +279,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            size = ch.size();
+            size += bytes.length; // the only writer of this file (rotation happens on this thread, closed)
         }
 
         void mark(long now) {
