@@ -359,7 +359,7 @@ async function showLogs(ns, app, id) {
     follow.checked = false; aborters.forEach(a => a.abort()); aborters = [];
     const q = new URLSearchParams({ instance: id, limit: 1000 });
     if (search.value) q.set(regex.checked ? 'regex' : 'q', search.value);
-    if (since.value) q.set('since', since.value);
+    if (since.value) q.append('since', since.value);
     try {
       const r = await api(appPath(ns, app) + '/logs/search?' + q);
       lines = r.lines.slice().reverse().map(l => `${time(l.time)} ${l.line}`);
