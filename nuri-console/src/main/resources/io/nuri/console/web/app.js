@@ -180,11 +180,11 @@ function appPage(ns, app) {
       h('div', { class: 'card' }, h('h3', {}, t('dash.responseChart')), rtEl),
       h('div', { class: 'card' }, h('h3', {}, t('dash.usersChart')), usersEl),
       h('div', { class: 'card' }, h('h3', {}, t('dash.resources')), resEl)),
+    h('div', { class: 'card' }, h('h3', {}, t('dash.tmap')), mapEl),
+    h('div', { class: 'card' }, h('h3', {}, t('dash.transactions')), txBox),
     h('div', { class: 'grid' },
       h('div', { class: 'card' }, h('h3', {}, t('dash.routes')), routesBox),
       h('div', { class: 'card' }, h('h3', {}, t('dash.byInstance')), byInstBox)),
-    h('div', { class: 'card' }, h('h3', {}, t('dash.tmap')), mapEl),
-    h('div', { class: 'card' }, h('h3', {}, t('dash.transactions')), txBox),
     instancesCard(ns, app), eventsCard(ns, app));
   const line = (names) => ({ animation: false, grid: { left: 50, right: 16, top: 24, bottom: 30 }, tooltip: { trigger: 'axis' },
     legend: { top: 0 }, xAxis: { type: 'time' }, yAxis: { type: 'value' },
