@@ -100,6 +100,13 @@ class LogSearchE2ETest {
             JsonNode early = server.http("GET", search + "q=order-&until=" + (middle - 1), null, token).json();
             assertThat(texts(early)).hasSize(10).allSatisfy(l -> assertThat(l).matches(".*order-[0-9]$"));
 
+            // revision and instance narrow the files searched
+            assertThat(server.http("GET", search + "q=order-&revision=1", null, token).json().path("lines")).hasSize(20);
+            assertThat(server.http("GET", search + "q=order-&revision=2", null, token).json().path("lines")).isEmpty();
+            JsonNode mine = server.http("GET", search + "q=order-&instance=" + hit.path("instance").asText(), null, token).json();
+            assertThat(mine.path("lines")).isNotEmpty().hasSizeLessThan(20)
+                    .allSatisfy(l -> assertThat(l.path("instance").asText()).isEqualTo(hit.path("instance").asText()));
+
             // bounds and errors
             JsonNode limited = server.http("GET", search + "q=order-&limit=3", null, token).json();
             assertThat(limited.path("lines")).hasSize(3);
