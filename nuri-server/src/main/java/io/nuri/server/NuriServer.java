@@ -188,13 +188,16 @@ public final class NuriServer implements AutoCloseable {
             CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
             AccessLog accessLog) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
-        GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
-                .requestListener(canaries)
-                .requestListener(scaleSignals);
         // -Dnuri.apm.listeners=off: only for bench/load/apm-onoff.sh, which measures what the APM costs the gateway
-        if (!"off".equals(System.getProperty("nuri.apm.listeners"))) {
-            builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics)
-                    .requestListener(accessLog);
+        boolean apmOn = !"off".equals(System.getProperty("nuri.apm.listeners"));
+        GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
+                .requestListener(canaries);
+        if (apmOn) {
+            builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics);
+        }
+        builder.requestListener(scaleSignals);
+        if (apmOn) {
+            builder.requestListener(accessLog);
         }
         builder.maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
