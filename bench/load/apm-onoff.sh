@@ -7,10 +7,12 @@
 # each with its own data dir, its gateway (1 event loop, as bench/load/run.sh measures it) and its
 # own nginx backend app (1 worker, `return 200 "ok\n"`, access log off, the same template as run.sh):
 #   on   as shipped: ApmRecorder + start hook, Prometheus listener, access log;
-#   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary and autoscale signals stay).
+#   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary and autoscale signals stay);
+#        OFF_OPTS=-Dnuri.apm.listeners=noaccess compares with everything but the access log instead.
 # wrk -t1 -cCONNS (bench/load/report.lua) against each gateway in turn, ROUNDS rounds, the first target
-# alternating per round so drift on a shared machine hits both. Prints a markdown table with medians
-# (min-max) and the ratio off/on to stdout and bench/load/results-apm-<date>-<time>.md. Every process
+# alternating per round so drift on a shared machine hits both. Also the server JVM's CPU time per
+# request (utime + stime from /proc over each wrk run): less sensitive to other tenants than req/s.
+# Prints a markdown table with medians (min-max) and the ratios to stdout and bench/load/results-apm-<date>-<time>.md. Every process
 # it started is stopped by pid on exit (trap).
 set -euo pipefail
 
@@ -69,13 +71,14 @@ EOF
   chmod +x "$dir/start.sh"
 }
 
-declare -A GW
+declare -A GW SPID
 start_server() {  # start_server NAME JAVA_OPTS
   local name=$1 opts=$2 data=$TMP/$1 i
   mkdir -p "$data"
   NURI_SKIP_BUILD=1 NURI_JAVA_OPTS="$opts" "$NURI" server --data-dir "$data" --api-port 0 --gateway-port 0 \
     --gateway-event-loops 1 >"$TMP/$name-server.log" 2>&1 &
   PIDS+=($!)
+  SPID[$name]=$!   # the launcher execs java: this is the server JVM
   for ((i = 0; i < 600; i++)); do [[ -s $data/server.json ]] && break; sleep 0.1; done
   [[ -s $data/server.json ]] || { tail -20 "$TMP/$name-server.log" >&2; die "$name server not up in 60 s"; }
   write_backend "$TMP/$name-backend"
@@ -99,29 +102,35 @@ EOF
   log "$name: gateway ${GW[$name]} (JAVA_OPTS '$opts')"
 }
 
-run_wrk() {  # run_wrk NAME SECONDS -> "rps p50_us p99_us"
-  local out
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the JVM, all threads
+
+run_wrk() {  # run_wrk NAME SECONDS -> "rps p50_us p99_us errors cpu_us_per_request"
+  local out before after tick
+  tick=$(getconf CLK_TCK)
+  before=$(cpu_ticks "${SPID[$1]}")
   out=$(wrk -t1 -c"$CONNS" -d"$2s" --timeout 5s --latency -s "$HERE/report.lua" "${GW[$1]}/" 2>&1) \
     || die "wrk failed against $1: $out"
-  awk '/^RESULT /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
-       printf "%.0f %d %d %d\n", v["requests"]/(v["duration_us"]/1e6), v["p50_us"], v["p99_us"], v["status"]+v["timeout"]}' <<<"$out"
+  after=$(cpu_ticks "${SPID[$1]}")
+  awk -v cpu=$(( after - before )) -v tick="$tick" '/^RESULT /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
+       printf "%.0f %d %d %d %.1f\n", v["requests"]/(v["duration_us"]/1e6), v["p50_us"], v["p99_us"], v["status"]+v["timeout"],
+         cpu * 1e6 / tick / v["requests"]}' <<<"$out"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 start_server on ""
-start_server off "-Dnuri.apm.listeners=off"
+start_server off "${OFF_OPTS:--Dnuri.apm.listeners=off}"
 log "warm-up ${WARMUP}s each"
 run_wrk on "$WARMUP" >/dev/null
 run_wrk off "$WARMUP" >/dev/null
-declare -A RPS P50 P99 ERRS
+declare -A RPS P50 P99 ERRS CPU
 for ((r = 1; r <= ROUNDS; r++)); do
   order=(on off)
   ((r % 2 == 0)) && order=(off on)
   for t in "${order[@]}"; do
-    read -r rps p50 p99 errs < <(run_wrk "$t" "$DURATION")
-    RPS[$t]+="$rps "; P50[$t]+="$p50 "; P99[$t]+="$p99 "; ERRS[$t]=$(( ${ERRS[$t]:-0} + errs ))
-    log "round $r $t: $rps req/s p50 ${p50} us p99 ${p99} us"
+    read -r rps p50 p99 errs cpu < <(run_wrk "$t" "$DURATION")
+    RPS[$t]+="$rps "; P50[$t]+="$p50 "; P99[$t]+="$p99 "; CPU[$t]+="$cpu "; ERRS[$t]=$(( ${ERRS[$t]:-0} + errs ))
+    log "round $r $t: $rps req/s p50 ${p50} us p99 ${p99} us, server CPU ${cpu} us/request"
   done
 done
 
@@ -130,8 +139,9 @@ row() {
   m=$(tr ' ' '\n' <<<"${RPS[$t]}" | grep . | median)
   lo=$(tr ' ' '\n' <<<"${RPS[$t]}" | grep . | sort -n | head -1)
   hi=$(tr ' ' '\n' <<<"${RPS[$t]}" | grep . | sort -n | tail -1)
-  printf '| %s | %s (%s-%s) | %s | %s | %s |\n' "$t" "$m" "$lo" "$hi" \
-    "$(tr ' ' '\n' <<<"${P50[$t]}" | grep . | median)" "$(tr ' ' '\n' <<<"${P99[$t]}" | grep . | median)" "${ERRS[$t]}"
+  printf '| %s | %s (%s-%s) | %s | %s | %s | %s |\n' "$t" "$m" "$lo" "$hi" \
+    "$(tr ' ' '\n' <<<"${P50[$t]}" | grep . | median)" "$(tr ' ' '\n' <<<"${P99[$t]}" | grep . | median)" \
+    "$(tr ' ' '\n' <<<"${CPU[$t]}" | grep . | median)" "${ERRS[$t]}"
 }
 on_m=$(tr ' ' '\n' <<<"${RPS[on]}" | grep . | median)
 off_m=$(tr ' ' '\n' <<<"${RPS[off]}" | grep . | median)
@@ -139,13 +149,16 @@ stamp=$(date -u +%Y-%m-%d-%H%M)
 result=$HERE/results-apm-$stamp.md
 {
   echo "APM listeners on vs off, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "wrk -t1 -c$CONNS, $ROUNDS rounds x ${DURATION}s per target (medians, min-max), gateway with 1 event loop, nginx backend"
+  echo "off = ${OFF_OPTS:--Dnuri.apm.listeners=off}; wrk -t1 -c$CONNS, $ROUNDS rounds x ${DURATION}s per target (medians, min-max), gateway with 1 event loop, nginx backend"
   echo
-  echo "| APM listeners | req/s | p50 us | p99 us | non-2xx+timeouts |"
-  echo "|---|---|---|---|---|"
+  echo "| APM listeners | req/s | p50 us | p99 us | server CPU us/request | non-2xx+timeouts |"
+  echo "|---|---|---|---|---|---|"
   row on
   row off
   echo
   awk -v on="$on_m" -v off="$off_m" 'BEGIN{printf "Throughput with the APM on / off: %.3f\n", on/off}'
+  on_c=$(tr ' ' '\n' <<<"${CPU[on]}" | grep . | median)
+  off_c=$(tr ' ' '\n' <<<"${CPU[off]}" | grep . | median)
+  awk -v on="$on_c" -v off="$off_c" 'BEGIN{printf "Server CPU per request off / on: %.3f (the throughput ratio a CPU-bound gateway would reach)\n", off/on}'
 } | tee "$result"
 log "written $result"

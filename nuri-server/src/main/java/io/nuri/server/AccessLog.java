@@ -151,29 +151,31 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     }
 
     private void write(List<Entry> batch) {
-        // one buffer per file, filled by Jackson's streaming generator: no tree, no String per line
-        Map<Path, java.io.ByteArrayOutputStream> byFile = new LinkedHashMap<>();
-        Map<Path, Integer> counts = new LinkedHashMap<>();
-        for (Entry e : batch) {
-            if (!safe(e.namespace()) || !safe(e.app())) {
-                continue;
+        // Per file one buffer and one streaming generator for the whole batch (root values
+        // separated by '\n'): no tree, no String per line, no generator per line.
+        Map<Path, Batch> byFile = new LinkedHashMap<>();
+        try {
+            for (Entry e : batch) {
+                if (!safe(e.namespace()) || !safe(e.app())) {
+                    continue;
+                }
+                Batch b = byFile.computeIfAbsent(file(dir, e.namespace(), e.app()), f -> new Batch());
+                writeJson(b.generator(), e);
+                b.lines++;
             }
-            Path f = file(dir, e.namespace(), e.app());
-            java.io.ByteArrayOutputStream buf = byFile.computeIfAbsent(f, x -> new java.io.ByteArrayOutputStream(8192));
-            try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.getFactory().createGenerator(buf)) {
-                writeJson(g, e);
-            } catch (IOException ex) {
-                throw new java.io.UncheckedIOException(ex); // a ByteArrayOutputStream does not fail
+            for (Batch b : byFile.values()) {
+                b.generator().close(); // flushes into the buffer
+                b.buf.write('\n');
             }
-            buf.write('\n');
-            counts.merge(f, 1, Integer::sum);
+        } catch (IOException ex) {
+            throw new java.io.UncheckedIOException(ex); // a ByteArrayOutputStream does not fail
         }
         long now = System.currentTimeMillis();
-        for (Map.Entry<Path, java.io.ByteArrayOutputStream> f : byFile.entrySet()) {
-            int lines = counts.get(f.getKey());
+        for (Map.Entry<Path, Batch> f : byFile.entrySet()) {
+            int lines = f.getValue().lines;
             try {
                 Out out = out(f.getKey());
-                out.write(f.getValue().toByteArray());
+                out.write(f.getValue().buf.toByteArray());
                 written.addAndGet(lines);
                 if (out.size > maxBytes) {
                     out.close(); // our own file: rotate closed, reopen empty
@@ -191,9 +193,36 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         }
     }
 
-    private static void writeJson(com.fasterxml.jackson.core.JsonGenerator g, Entry e) throws IOException {
+    /** One file's lines of a batch. */
+    private static final class Batch {
+        final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(16 * 1024);
+        com.fasterxml.jackson.core.JsonGenerator gen;
+        int lines;
+
+        com.fasterxml.jackson.core.JsonGenerator generator() throws IOException {
+            if (gen == null) {
+                gen = Json.MAPPER.getFactory().createGenerator(buf);
+                gen.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            }
+            return gen;
+        }
+    }
+
+    // Formatting an Instant is the costliest field; at any real rate many entries share a millisecond.
+    private long lastMillis = Long.MIN_VALUE;
+    private String lastTime;
+
+    private String time(long millis) {
+        if (millis != lastMillis) {
+            lastMillis = millis;
+            lastTime = Instant.ofEpochMilli(millis).toString();
+        }
+        return lastTime;
+    }
+
+    private void writeJson(com.fasterxml.jackson.core.JsonGenerator g, Entry e) throws IOException {
         g.writeStartObject();
-        g.writeStringField("time", Instant.ofEpochMilli(e.timeMillis()).toString());
+        g.writeStringField("time", time(e.timeMillis()));
         g.writeStringField("method", e.method());
         g.writeStringField("path", e.path());
         g.writeNumberField("status", e.status());

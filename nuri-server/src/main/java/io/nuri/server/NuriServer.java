@@ -188,15 +188,17 @@ public final class NuriServer implements AutoCloseable {
             CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
             AccessLog accessLog) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
-        // -Dnuri.apm.listeners=off: only for bench/load/apm-onoff.sh, which measures what the APM costs the gateway
-        boolean apmOn = !"off".equals(System.getProperty("nuri.apm.listeners"));
+        // -Dnuri.apm.listeners=off (or =noaccess: all but the access log): only for
+        // bench/load/apm-onoff.sh, which measures what the APM costs the gateway
+        String apmListeners = System.getProperty("nuri.apm.listeners", "on");
+        boolean apmOn = !apmListeners.equals("off");
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries);
         if (apmOn) {
             builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics);
         }
         builder.requestListener(scaleSignals);
-        if (apmOn) {
+        if (apmOn && !apmListeners.equals("noaccess")) {
             builder.requestListener(accessLog);
         }
         builder.maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
