@@ -39,6 +39,8 @@ final class LogSearchApi {
     static final int MAX_LIMIT = 5000;
     static final long DEFAULT_MAX_BYTES = 64L << 20;
     static final long MAX_MAX_BYTES = 512L << 20;
+    /** Wall-clock bound of one search: a pathological regex stops here with {@code truncated}. */
+    static final Duration TIME_LIMIT = Duration.ofSeconds(10);
     private static final Pattern RELATIVE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private final Store store;
@@ -76,7 +78,8 @@ final class LogSearchApi {
             case "access" -> true;
             default -> throw new IllegalArgumentException("source: must be app or access, got \"" + source + "\"");
         };
-        Predicate<String> text = matcher(q, regex);
+        long deadline = System.nanoTime() + TIME_LIMIT.toNanos();
+        Predicate<String> text = matcher(q, regex, deadline);
         long now = clock.getAsLong();
         long from = since.map(s -> time("since", s, now)).orElse(Long.MIN_VALUE);
         long to = until.map(s -> time("until", s, now)).orElse(Long.MAX_VALUE);
@@ -103,7 +106,8 @@ final class LogSearchApi {
             }
             matcher = text;
         }
-        LogSearch.Result r = LogSearch.search(sources, new LogSearch.Query(matcher, from, to, limit, budget));
+        LogSearch.Result r = LogSearch.search(sources, new LogSearch.Query(stopAtDeadline(matcher), from, to,
+                limit, budget, deadline));
         List<Map<String, Object>> lines = new ArrayList<>();
         for (LogSearch.Hit h : r.hits()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -135,15 +139,62 @@ final class LogSearchApi {
         return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(out));
     }
 
+    /**
+     * A regex that backtracks without end on one long line would hold a thread past any byte
+     * budget: the line is read through a CharSequence that stops the match at the deadline (the
+     * line then counts as not matching, and the search stops as truncated).
+     */
+    private static Predicate<String> stopAtDeadline(Predicate<String> matcher) {
+        return line -> {
+            try {
+                return matcher.test(line);
+            } catch (DeadlineReached e) {
+                return false;
+            }
+        };
+    }
+
+    private static final class DeadlineReached extends RuntimeException {
+        DeadlineReached() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A line as the regex engine reads it, checking the clock every 4096 characters read. */
+    private record Timed(String s, long deadline, int[] reads) implements CharSequence {
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++reads[0] & 4095) == 0 && System.nanoTime() - deadline > 0) {
+                throw new DeadlineReached();
+            }
+            return s.charAt(index);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return s.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return s;
+        }
+    }
+
     /** {@code q} (plain text, case-sensitive) or {@code regex} (java.util.regex, find anywhere); neither: every line. */
-    static Predicate<String> matcher(Optional<String> q, Optional<String> regex) {
+    static Predicate<String> matcher(Optional<String> q, Optional<String> regex, long deadline) {
         if (q.isPresent() && regex.isPresent()) {
             throw new IllegalArgumentException("q, regex: give one of them, not both");
         }
         if (regex.isPresent()) {
             try {
                 Pattern p = Pattern.compile(regex.get());
-                return line -> p.matcher(line).find();
+                return line -> p.matcher(new Timed(line, deadline, new int[1])).find();
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("regex: " + e.getDescription() + " near index " + e.getIndex()
                         + " in \"" + e.getPattern() + "\"");

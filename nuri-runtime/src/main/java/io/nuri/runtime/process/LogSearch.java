@@ -16,8 +16,8 @@ import java.util.function.Predicate;
 
 /**
  * Searches logs and their rotated files, newest line first across all of them, with bounded
- * work: at most {@code limit} hits and {@code maxBytes} read; either bound reached sets
- * {@code truncated}.
+ * work: at most {@code limit} hits, {@code maxBytes} read and, when given, a deadline; any bound
+ * reached sets {@code truncated}.
  *
  * <p>Times come from the side index ({@link LogIndex}): a line's time is the first mark at or
  * after its end (the log's mtime for lines after the last mark). The index also narrows the bytes
@@ -41,7 +41,13 @@ public final class LogSearch {
      * @param sinceMillis inclusive lower bound on a line's time (Long.MIN_VALUE: none)
      * @param untilMillis inclusive upper bound (Long.MAX_VALUE: none)
      */
-    public record Query(Predicate<String> matcher, long sinceMillis, long untilMillis, int limit, long maxBytes) {
+    public record Query(Predicate<String> matcher, long sinceMillis, long untilMillis, int limit, long maxBytes,
+            long deadlineNanos) {
+        /** Without a time limit (the byte budget still bounds the work). */
+        public Query(Predicate<String> matcher, long sinceMillis, long untilMillis, int limit, long maxBytes) {
+            this(matcher, sinceMillis, untilMillis, limit, maxBytes, Long.MAX_VALUE);
+        }
+
         public Query {
             Objects.requireNonNull(matcher, "matcher");
             if (limit < 1) {
@@ -80,9 +86,16 @@ public final class LogSearch {
             }
             List<Hit> hits = new ArrayList<>();
             boolean truncated = false;
+            long checked = 0;
             while (!queue.isEmpty()) {
                 if (hits.size() >= q.limit()) {
                     truncated = true; // lines in range remain unread: there may be more hits
+                    break;
+                }
+                // a slow regex: stop at the deadline (System.nanoTime() every 256 lines)
+                if ((++checked & 255) == 0 && q.deadlineNanos() != Long.MAX_VALUE
+                        && System.nanoTime() - q.deadlineNanos() > 0) {
+                    truncated = true;
                     break;
                 }
                 Cursor c = queue.poll();

@@ -129,6 +129,25 @@ class LogSearchTest {
     }
 
     @Test
+    void aPassedDeadlineStopsTheSearchAsTruncated() throws Exception {
+        Path log = dir.resolve("i1.log");
+        String[] lines = new String[1000];
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = "line " + i;
+        }
+        write(log, T0, lines);
+        LogSearch.Source src = new LogSearch.Source("i1", 1, log, 2);
+        LogSearch.Result late = LogSearch.search(List.of(src),
+                new LogSearch.Query(l -> true, Long.MIN_VALUE, Long.MAX_VALUE, 5000, 1 << 20, System.nanoTime() - 1));
+        assertThat(late.truncated()).isTrue();
+        assertThat(late.hits()).hasSize(255); // the clock is read every 256 lines
+        LogSearch.Result inTime = LogSearch.search(List.of(src),
+                new LogSearch.Query(l -> true, Long.MIN_VALUE, Long.MAX_VALUE, 5000, 1 << 20, System.nanoTime() + 60_000_000_000L));
+        assertThat(inTime.truncated()).isFalse();
+        assertThat(inTime.hits()).hasSize(1000);
+    }
+
+    @Test
     void aTornIndexRecordIsIgnored() throws Exception {
         Path log = dir.resolve("i1.log");
         write(log, T0, "one");
