@@ -18,6 +18,7 @@ public final class ApmHub {
     public static final int CURRENT_WINDOW_SECONDS = 10;
 
     private final Map<String, AppWindow> apps = new ConcurrentHashMap<>();
+    private final Map<String, AppBreakdowns> breakdowns = new ConcurrentHashMap<>();
     private final LongSupplier clock;
     private volatile Map<String, Long> apdexThresholds = Map.of();
 
@@ -37,6 +38,25 @@ public final class ApmHub {
 
     public void record(String namespace, String app, Transaction t) {
         window(namespace, app).record(t);
+    }
+
+    /** {@link #record} plus the per-route and per-instance figures of {@link #routes} and {@link #byInstance}. */
+    public void record(String namespace, String app, String routePrefix, Transaction t) {
+        record(namespace, app, t);
+        breakdowns.computeIfAbsent(namespace + "/" + app, k -> new AppBreakdowns(CURRENT_WINDOW_SECONDS))
+                .record(routePrefix, t);
+    }
+
+    /** Per route prefix over the current window, busiest first; empty for an unknown app. */
+    public List<BreakdownRow> routes(String namespace, String app) {
+        AppBreakdowns b = breakdowns.get(namespace + "/" + app);
+        return b == null ? List.of() : b.routes.rows(clock.getAsLong());
+    }
+
+    /** Per instance over the current window, busiest first; empty for an unknown app. */
+    public List<BreakdownRow> byInstance(String namespace, String app) {
+        AppBreakdowns b = breakdowns.get(namespace + "/" + app);
+        return b == null ? List.of() : b.instances.rows(clock.getAsLong());
     }
 
     /**
@@ -103,6 +123,7 @@ public final class ApmHub {
     /** Forgets an app (deleted). */
     public void remove(String namespace, String app) {
         apps.remove(namespace + "/" + app);
+        breakdowns.remove(namespace + "/" + app);
     }
 
     public long now() {

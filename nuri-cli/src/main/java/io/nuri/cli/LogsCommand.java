@@ -30,12 +30,58 @@ final class LogsCommand extends CliCommand {
     @Option(names = {"-f", "--follow"}, description = "Keep printing new lines as they are written.")
     boolean follow;
 
+    @Option(names = "--grep", paramLabel = "TEXT", description = "Search: lines containing TEXT (case-sensitive).")
+    String grep;
+
+    @Option(names = "--regex", paramLabel = "RE", description = "Search: lines matching the Java regex RE anywhere.")
+    String regex;
+
+    @Option(names = "--since", paramLabel = "TIME", description = "Search: lines written at or after TIME (10m, 2h, 1d, an ISO-8601 time or epoch ms).")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "Search: lines written at or before TIME (same forms as --since).")
+    String until;
+
+    @Option(names = "--revision", paramLabel = "N", description = "Search: only instances of revision N.")
+    Integer revision;
+
+    @Option(names = "--access", description = "Search the gateway's access log of the app (JSON lines) instead of its instances' logs.")
+    boolean access;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Search: at most N lines (server default 200, max 5000).")
+    Integer limit;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", converter = CliCommand.FormatConverter.class,
+            description = "Search: json or yaml prints the API's answer.")
+    Output.Format format = Output.Format.TABLE;
+
     @Override
     public Integer call() {
         if (tail != null && tail < 0) {
             throw usage("--tail must be 0 or more, got " + tail);
         }
+        if (grep != null && regex != null) {
+            throw usage("--grep and --regex: give one of them");
+        }
+        boolean search = since != null || until != null || revision != null || access || limit != null
+                || format != Output.Format.TABLE || (!follow && (grep != null || regex != null));
+        if (follow && search) {
+            throw usage("-f follows new lines (filtered by --grep/--regex); --since, --until, --revision, --access,"
+                    + " --limit and -o are for a search, without -f");
+        }
+        if (follow && regex != null) {
+            try {
+                followFilter = java.util.regex.Pattern.compile(regex).asPredicate();
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw usage("--regex: " + e.getDescription() + " near index " + e.getIndex());
+            }
+        } else if (follow && grep != null) {
+            followFilter = l -> l.contains(grep);
+        }
         Api api = api();
+        if (search) {
+            return search(api);
+        }
         String path = Api.appPath(ns(), app, "logs");
         String notFound = Api.notFound(ns(), app);
         String tailText = tail == null ? null : tail.toString();
@@ -60,6 +106,35 @@ final class LogsCommand extends CliCommand {
             }
             throw new CliException(CliException.UNREACHABLE, "the log stream from " + api.target().url() + " broke: "
                     + e.getCause().getMessage());
+        }
+        return 0;
+    }
+
+    private java.util.function.Predicate<String> followFilter = l -> true;
+
+    /** {@code GET .../logs/search}: printed oldest first, like a log, or as the API's JSON with -o. */
+    private Integer search(Api api) {
+        JsonNode r = api.get(Api.appPath(ns(), app, "logs", "search"), Api.query("q", grep, "regex", regex, "since", since,
+                "until", until, "instance", instance, "revision", revision == null ? null : revision.toString(),
+                "source", access ? "access" : null, "limit", limit == null ? null : limit.toString()),
+                Api.notFound(ns(), app));
+        if (Output.printStructured(cli.out, format, r)) {
+            return 0;
+        }
+        JsonNode lines = r.path("lines");
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode l = lines.get(i);
+            if (access) {
+                cli.out.println(Output.text(l, "line"));
+            } else {
+                cli.out.println(Output.text(l, "time") + (instance != null ? " " : " [" + Output.text(l, "instance") + "] ")
+                        + Output.text(l, "line"));
+            }
+        }
+        cli.out.flush();
+        if (r.path("truncated").asBoolean()) {
+            cli.err.println("(" + lines.size() + " lines shown, newest; there may be more: narrow --since/--until or"
+                    + " raise --limit)");
         }
         return 0;
     }
@@ -119,6 +194,9 @@ final class LogsCommand extends CliCommand {
             return;
         }
         String line = Output.text(d, "line");
+        if (!followFilter.test(line)) {
+            return;
+        }
         cli.out.println(instance != null ? line : "[" + Output.text(d, "instance") + "] " + line);
         cli.out.flush();
     }

@@ -47,7 +47,10 @@ final class ApmApi {
         out.put("namespace", ns);
         out.put("app", name);
         out.put("apdexThresholdMs", hub.apdexThresholdMillis(ns, name));
-        out.put("current", current(ns, name));
+        Map<String, Object> current = current(ns, name);
+        current.put("routes", breakdown("route", hub.routes(ns, name), false));
+        current.put("byInstance", breakdown("instance", hub.byInstance(ns, name), true));
+        out.put("current", current);
         int span = Math.max(1, Math.min(seconds, 86_400));
         out.put("series", Map.of("resolutionSeconds", span <= 3600 ? 1 : 60, "points", hub.series(ns, name, span)));
         List<Map<String, Object>> instances = new ArrayList<>();
@@ -142,6 +145,27 @@ final class ApmApi {
             return t -> t.status() == code;
         }
         throw new IllegalArgumentException("status: must be a code like 500, a class like 5xx, or error; got \"" + status + "\"");
+    }
+
+    /** Rows of a breakdown: {@code {route|instance, [revision,] tps, avgMs, p95Ms, errorRate, requests, errors}}. */
+    private static List<Map<String, Object>> breakdown(String keyName, List<io.nuri.apm.BreakdownRow> rows,
+            boolean revision) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (io.nuri.apm.BreakdownRow r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(keyName, r.key());
+            if (revision) {
+                m.put("revision", r.revision());
+            }
+            m.put("tps", r.tps());
+            m.put("avgMs", r.avgMs());
+            m.put("p95Ms", r.p95Ms());
+            m.put("errorRate", r.errorRate());
+            m.put("requests", r.requests());
+            m.put("errors", r.errors());
+            out.add(m);
+        }
+        return out;
     }
 
     private Map<String, Object> current(String ns, String name) {

@@ -66,7 +66,7 @@ final class ApmRecorder implements Consumer<RequestSample> {
         Transaction t = new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
                 user != null ? user : s.clientAddress(), s.traceId(), s.spanId(), s.parentSpanId(), s.callerSpanId());
-        hub.record(s.namespace(), s.app(), t);
+        hub.record(s.namespace(), s.app(), s.routePrefix(), t);
         serviceMap.record(s.namespace(), s.app(), t);
     }
 }

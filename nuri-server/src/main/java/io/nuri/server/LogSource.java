@@ -10,4 +10,10 @@ interface LogSource {
 
     /** Calls {@code onLine} for every new line until the returned handle is closed. */
     AutoCloseable follow(String instanceId, Consumer<String> onLine) throws IOException;
+
+    /** The app's log files for search (docs/apm.md, "Log search"); only where they are local files. */
+    default List<io.nuri.runtime.process.LogSearch.Source> searchSources(String namespace, String app) throws IOException {
+        throw new IllegalArgumentException("log search reads the process driver's log files; this driver has none"
+                + " (use logs with tail)");
+    }
 }

@@ -101,6 +101,7 @@ public final class NuriServer implements AutoCloseable {
             Autoscaler autoscaler = null;
             InflightSource inflightForAlerts = InflightSource.NONE;
             PrometheusMetrics metrics;
+            AccessLog accessLog = null;
             if (kubernetes != null) {
                 // On a cluster the cluster's ingress routes and its kubelets run the pods: no local gateway.
                 KubernetesBackend backend = push(stopOrder, kubernetes.backend(store, clock));
@@ -119,8 +120,11 @@ public final class NuriServer implements AutoCloseable {
                 AutoscaleSignals scaleSignals = new AutoscaleSignals(apm, driver);
                 ApmRecorder apmRecorder = new ApmRecorder(apm, serviceMap);
                 push(stopOrder, watchApmSettings(store, apmRecorder));
+                // pushed before the gateway: it stops after it and writes what the gateway queued
+                accessLog = settings.gatewayEnabled() ? push(stopOrder, new AccessLog(dataDir.resolve("logs")).start()) : null;
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, scaleSignals, otlp) : null;
+                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, scaleSignals, otlp, accessLog)
+                        : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
@@ -161,6 +165,8 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new ApmApi(store, apm, usageDriver))
                     .annotatedService(new TraceApi(store, apm, serviceMap))
                     .annotatedService(new AutoscaleApi(store, autoscaler))
+                    .annotatedService(new LogSearchApi(store, logs, dataDir.resolve("logs"), accessLog,
+                            System::currentTimeMillis))
                     .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))
@@ -203,18 +209,25 @@ public final class NuriServer implements AutoCloseable {
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
             CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
-            OtlpExport otlp) {
+            OtlpExport otlp, AccessLog accessLog) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
+        // -Dnuri.apm.listeners=off (or =noaccess: all but the access log): only for
+        // bench/load/apm-onoff.sh, which measures what the APM costs the gateway
+        String apmListeners = System.getProperty("nuri.apm.listeners", "on");
+        boolean apmOn = !apmListeners.equals("off");
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
-                .requestListener(canaries)
-                .requestListener(apm)
-                .requestStartListener(apm::started)
-                .requestListener(metrics)
-                .requestListener(scaleSignals)
-                .maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
-        if (otlp != null) {
+                .requestListener(canaries);
+        if (apmOn) {
+            builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics);
+        }
+        builder.requestListener(scaleSignals);
+        if (apmOn && !apmListeners.equals("noaccess")) {
+            builder.requestListener(accessLog);
+        }
+        if (apmOn && otlp != null) {
             builder.requestListener(otlp);
         }
+        builder.maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {
             builder.eventLoopThreads(limits.eventLoops());
         }

@@ -41,6 +41,12 @@ final class Runtimes {
             public AutoCloseable follow(String instanceId, Consumer<String> onLine) {
                 return process.follow(instanceId, onLine);
             }
+
+            @Override
+            public List<io.nuri.runtime.process.LogSearch.Source> searchSources(String namespace, String app)
+                    throws IOException {
+                return process.logSources(namespace, app);
+            }
         };
     }
 }

@@ -149,6 +149,9 @@ class ConsoleBrowserE2ETest {
             assertThat(page.locator("#kpi-ages .eq-col").count()).isEqualTo(3);
             assertThat(page.locator("#eq-n-from3to8s").textContent().trim()).isEqualTo("0");
             assertThat(page.locator("#eq-n-over8s").textContent().trim()).isEqualTo("0");
+            // Per route and per instance over the same 10 s: portal's one route, its two instances.
+            assertThat(page.locator("#routes tbody tr").count()).isEqualTo(1);
+            assertThat(page.locator("#by-instance tbody tr").count()).isEqualTo(2);
             page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("console-dashboard.png")).setFullPage(true));
         }
         assertThat(ok.get()).isPositive();
@@ -238,6 +241,18 @@ class ConsoleBrowserE2ETest {
         assertThat(page.locator("#logs").textContent()).isEmpty();
         page.locator("#log-search").fill("tick");
         assertThat(page.locator("#logs").textContent()).contains("tick ");
+        // The server's search over the log files: lines with their time, then a bad regex named
+        page.locator("#log-search-btn").click();
+        await("search finds ticks").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> !page.locator("#log-search-note").textContent().isEmpty());
+        assertThat(page.locator("#log-follow").isChecked()).isFalse();
+        assertThat(page.locator("#logs").textContent().lines().toList()).isNotEmpty()
+                .allSatisfy(l -> assertThat(l).contains("tick "));
+        page.locator("#log-regex").check();
+        page.locator("#log-search").fill("tick (");
+        page.locator("#log-search-btn").click();
+        await("bad regex reported").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> page.locator("#log-search-note").textContent().startsWith("regex:"));
     }
 
     @Test

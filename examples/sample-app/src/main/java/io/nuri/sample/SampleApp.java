@@ -60,6 +60,12 @@ public final class SampleApp {
         });
         server.createContext("/fail", this::fail);
         server.createContext("/call", this::call);
+        server.createContext("/log", ex -> {
+            // writes one line to stdout (the instance log), for log search tests and demos
+            String line = query(ex.getRequestURI()).getOrDefault("line", "hello");
+            System.out.println("sample-app " + instanceId + " log: " + line);
+            reply(ex, 200, "logged");
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("sample-app " + instanceId + " stopping after " + served.get() + " requests");
             server.stop(0);

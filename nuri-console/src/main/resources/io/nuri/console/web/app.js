@@ -231,6 +231,8 @@ function appPage(ns, app) {
   const tpsEl = el(), rtEl = el(), usersEl = el(), resEl = el(), mapEl = el('tall');
   const txBox = h('div', { id: 'transactions' }, h('p', { class: 'muted' }, t('dash.selectHint')));
   const note = h('p', { class: 'muted', id: 'dash-note' });
+  const routesBox = h('div', { id: 'routes' }, t('common.nodata'));
+  const byInstBox = h('div', { id: 'by-instance' }, t('common.nodata'));
   const actions = actionBar(ns, app);
   main.replaceChildren(
     h('h2', {}, `${ns} / ${app}`), note, actions, autoscaleCard(ns, app),
@@ -243,6 +245,9 @@ function appPage(ns, app) {
       h('div', { class: 'card' }, h('h3', {}, t('dash.resources')), resEl)),
     h('div', { class: 'card' }, h('h3', {}, t('dash.tmap')), mapEl),
     h('div', { class: 'card' }, h('h3', {}, t('dash.transactions')), txBox),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('h3', {}, t('dash.routes')), routesBox),
+      h('div', { class: 'card' }, h('h3', {}, t('dash.byInstance')), byInstBox)),
     instancesCard(ns, app), eventsCard(ns, app));
   const line = (names) => ({ animation: false, grid: { left: 50, right: 16, top: 24, bottom: 30 }, tooltip: { trigger: 'axis' },
     legend: { top: 0 }, xAxis: { type: 'time' }, yAxis: { type: 'value' },
@@ -285,6 +290,13 @@ function appPage(ns, app) {
     document.getElementById('kpi-tps').textContent = fmt(c.tps);
     document.getElementById('kpi-users').textContent = fmt(c.activeUsers, 0);
     document.getElementById('kpi-rt').textContent = fmt(c.avgMs, 0) + ' ms';
+    // Per route and per instance over the same 10 s as the KPIs (current.routes / current.byInstance).
+    const rows = (list, key) => (list || []).map(r => [r[key], fmt(r.tps), fmt(r.avgMs), fmt(r.p95Ms), pct(r.errorRate), r.requests]);
+    const rowClass = list => i => ({ class: (list || [])[i]?.errorRate > 0 ? 'state-warn' : '' });
+    if (c.routes) routesBox.replaceChildren(c.routes.length ? table(['col.route', 'col.tps', 'col.avg', 'col.p95', 'col.errorRate', 'col.requests'],
+      rows(c.routes, 'route'), rowClass(c.routes)) : t('common.nodata'));
+    if (c.byInstance) byInstBox.replaceChildren(c.byInstance.length ? table(['col.instance', 'col.tps', 'col.avg', 'col.p95', 'col.errorRate', 'col.requests'],
+      rows(c.byInstance, 'instance'), rowClass(c.byInstance)) : t('common.nodata'));
     for (const p of m.series?.points || []) series.set(p.t, p);
     const cutoff = Date.now() - 3600_000;
     for (const k of series.keys()) { if (k >= cutoff) break; series.delete(k); }
@@ -421,7 +433,29 @@ async function showLogs(ns, app, id) {
     } catch (e) { if (e.name !== 'AbortError') throw e; }
   };
   follow.addEventListener('change', load);
-  box.replaceChildren(h('div', { class: 'toolbar' }, h('strong', {}, `${t('inst.logs')}: ${id}`), search, h('label', {}, follow, t('inst.follow'))), pre);
+  // Server-side search (GET .../logs/search): text or regex over the instance's log and its rotated
+  // files, from a chosen time on; the box above then filters what is shown.
+  const regex = h('input', { type: 'checkbox', id: 'log-regex' });
+  const since = h('select', { id: 'log-since' }, ...['5m', '15m', '1h', '6h', '1d', ''].map(v =>
+    h('option', { value: v, ...(v === '1h' ? { selected: true } : {}) }, v ? t('inst.since', { v }) : t('inst.sinceAll'))));
+  const note = h('span', { class: 'muted', id: 'log-search-note' });
+  const searchServer = async () => {
+    follow.checked = false; aborters.forEach(a => a.abort()); aborters = [];
+    const q = new URLSearchParams({ instance: id, limit: 1000 });
+    if (search.value) q.set(regex.checked ? 'regex' : 'q', search.value);
+    if (since.value) q.append('since', since.value);
+    try {
+      const r = await api(appPath(ns, app) + '/logs/search?' + q);
+      lines = r.lines.slice().reverse().map(l => `${time(l.time)} ${l.line}`);
+      note.textContent = t('inst.found', { n: r.lines.length }) + (r.truncated ? ' (' + t('dash.truncated') + ')' : '');
+      note.className = 'muted';
+      const keep = search.value; search.value = ''; render(); search.value = keep; // the server already matched
+    } catch (e) { note.textContent = e.message; note.className = 'state-bad'; }
+  };
+  const go = h('button', { id: 'log-search-btn', on: { click: searchServer } }, t('inst.searchServer'));
+  search.addEventListener('keydown', e => { if (e.key === 'Enter') searchServer(); });
+  box.replaceChildren(h('div', { class: 'toolbar' }, h('strong', {}, `${t('inst.logs')}: ${id}`), search,
+    h('label', {}, regex, t('inst.regex')), since, go, h('label', {}, follow, t('inst.follow')), note), pre);
   load();
 }
 function instancesPage() {

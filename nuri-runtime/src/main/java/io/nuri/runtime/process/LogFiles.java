@@ -23,7 +23,8 @@ import java.util.List;
  * may outlive us), and O_APPEND makes its next write land at the new end of file instead of
  * leaving a hole of zeros at the old offset. The known cost: lines the instance writes between
  * the last copied byte and the truncate are lost; the copy loop below shrinks that window to the
- * time of one {@code size()} call.
+ * time of one {@code size()} call. The time index ({@link LogIndex}, {@code <id>.log.idx}) rotates
+ * with its log: {@code <id>.log.1.idx} indexes {@code <id>.log.1}.
  */
 public final class LogFiles {
     private static final int CHUNK = 64 * 1024;
@@ -52,10 +53,17 @@ public final class LogFiles {
             return false;
         }
         Files.deleteIfExists(rotated(log, kept));
+        Files.deleteIfExists(LogIndex.of(rotated(log, kept)));
         for (int i = kept - 1; i >= 1; i--) {
             Path from = rotated(log, i);
             if (Files.exists(from)) {
                 Files.move(from, rotated(log, i + 1), StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path fromIndex = LogIndex.of(from);
+            if (Files.exists(fromIndex)) {
+                Files.move(fromIndex, LogIndex.of(rotated(log, i + 1)), StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(LogIndex.of(rotated(log, i + 1)));
             }
         }
         Path first = rotated(log, 1);
@@ -66,6 +74,9 @@ public final class LogFiles {
             for (long end = live.size(); pos < end; end = live.size()) {
                 pos += live.transferTo(pos, end - pos, copy);
             }
+            // the time index goes with the bytes it indexes: close it at the copied end, then move it
+            LogIndex.append(log, Files.getLastModifiedTime(log).toMillis(), pos);
+            Files.move(LogIndex.of(log), LogIndex.of(first), StandardCopyOption.REPLACE_EXISTING);
             live.truncate(0);
         }
         return true;

@@ -238,6 +238,7 @@ public final class ProcessDriver implements Driver {
         } catch (IOException e) {
             throw new DriverException("cannot create folders for instance " + id + ": " + e.getMessage(), e);
         }
+        writeLogMeta(logFile, spec);
         long memLimit = memoryBytes(spec.resources());
         long cpuMillis = spec.resources() == null ? 0 : spec.resources().cpuMillis();
         requireExecutable(argv.get(0), spec.env());
@@ -840,6 +841,7 @@ public final class ProcessDriver implements Driver {
                     watchMemory(t, u.rssBytes());
                 }
                 LogFiles.rotateIfNeeded(t.ih.logFile(), logMaxBytes, logFiles);
+                LogIndex.mark(t.ih.logFile());
             } catch (IOException | RuntimeException e) {
                 log.debug("tick for {} failed", t.who(), e);
             }
@@ -932,6 +934,65 @@ public final class ProcessDriver implements Driver {
         Tracked t = find(instanceId);
         return t != null && t.ih.logFile() != null ? t.ih.logFile()
                 : dataDir.resolve("logs").resolve(instanceId + ".log");
+    }
+
+    /**
+     * Whose log this is, beside it as {@code <id>.log.meta}: the store forgets replaced instances,
+     * their logs stay searchable by app and revision until rotation or cleanup removes them.
+     */
+    private static void writeLogMeta(Path logFile, LaunchSpec spec) throws DriverException {
+        java.util.Properties meta = new java.util.Properties();
+        meta.setProperty("namespace", String.valueOf(spec.namespace()));
+        meta.setProperty("app", String.valueOf(spec.app()));
+        meta.setProperty("revision", Integer.toString(spec.revision()));
+        Path file = logFile.resolveSibling(logFile.getFileName() + ".meta");
+        try (java.io.Writer w = Files.newBufferedWriter(file)) {
+            meta.store(w, null);
+        } catch (IOException e) {
+            throw new DriverException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every log of the app this driver knows: instances tracked now plus those whose
+     * {@code .log.meta} names the app in the default log folder (replaced instances included).
+     */
+    public List<LogSearch.Source> logSources(String namespace, String app) throws IOException {
+        Map<String, LogSearch.Source> out = new java.util.TreeMap<>();
+        Path dir = dataDir.resolve("logs");
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path meta : files.filter(f -> f.getFileName().toString().endsWith(".log.meta")).toList()) {
+                    java.util.Properties p = new java.util.Properties();
+                    try (java.io.Reader r = Files.newBufferedReader(meta)) {
+                        p.load(r);
+                    } catch (IOException e) {
+                        continue; // removed while listing
+                    }
+                    if (namespace.equals(p.getProperty("namespace")) && app.equals(p.getProperty("app"))) {
+                        String name = meta.getFileName().toString();
+                        String id = name.substring(0, name.length() - ".log.meta".length());
+                        int revision;
+                        try {
+                            revision = Integer.parseInt(p.getProperty("revision", "0"));
+                        } catch (NumberFormatException e) {
+                            revision = 0;
+                        }
+                        out.put(id, new LogSearch.Source(id, revision, dir.resolve(id + ".log"), logFiles));
+                    }
+                }
+            }
+        }
+        List<Tracked> known = new ArrayList<>(live.values());
+        synchronized (exited) {
+            known.addAll(exited.values());
+        }
+        for (Tracked t : known) {
+            if (namespace.equals(t.namespace) && app.equals(t.app) && t.ih.logFile() != null) {
+                out.putIfAbsent(t.id(), new LogSearch.Source(t.id(), t.revision, t.ih.logFile(), logFiles));
+            }
+        }
+        return List.copyOf(out.values());
     }
 
     /** The last {@code lines} lines of the instance's log, reaching into rotated files. */

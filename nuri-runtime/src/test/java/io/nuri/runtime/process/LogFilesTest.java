@@ -121,4 +121,42 @@ class LogFilesTest {
         assertThat(fol.poll()).containsExactly("three");
         await().until(() -> Files.exists(LogFiles.rotated(f, 1)));
     }
+
+    @Test
+    void theDriverIndexesTimesThatSurviveRotationAndSearchFindsLinesNewestFirst() throws Exception {
+        driver = ProcessDriver.builder().dataDir(dir.resolve("data")).logMaxBytes(MAX).logFiles(2)
+                .sampleInterval(Duration.ofMillis(200)).build();
+        // ~110-byte numbered lines every 10 ms: a rotation every ~0.8 s, four seconds of them
+        String pad = "x".repeat(96);
+        long start = System.currentTimeMillis();
+        InstanceHandle h = driver.start(Instances.command("log-2", dir.resolve("logs"), "sh", "-c",
+                "i=0; while true; do printf 'line %06d " + pad + "\\n' $i; i=$((i+1)); sleep 0.01; done"));
+        pids.add(h.pid());
+        Thread.sleep(2000);
+        long middle = System.currentTimeMillis();
+        Thread.sleep(2000);
+        driver.stop("log-2", Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
+        long end = System.currentTimeMillis();
+
+        assertThat(LogIndex.of(LogFiles.rotated(h.logFile(), 1))).exists();
+        assertThat(h.logFile().resolveSibling("log-2.log.meta")).exists();
+        List<LogSearch.Source> sources = driver.logSources("default", "cmd");
+        assertThat(sources).extracting(LogSearch.Source::instance).containsExactly("log-2");
+        LogSearch.Result all = LogSearch.search(sources,
+                new LogSearch.Query(l -> l.startsWith("line "), Long.MIN_VALUE, Long.MAX_VALUE, 100_000, 1 << 24));
+        List<Integer> n = numbers(all.hits().stream().map(LogSearch.Hit::line).toList());
+        assertThat(n.size()).isGreaterThan(2 * MAX / 110); // live + two rotated files
+        assertThat(n).isSortedAccordingTo(java.util.Comparator.reverseOrder()).doesNotHaveDuplicates();
+        List<Long> times = all.hits().stream().map(LogSearch.Hit::timeMillis).toList();
+        assertThat(times).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(times).allSatisfy(t -> assertThat(t).isBetween(start - 1000, end + 1000));
+        // the index spreads the lines over the run, not all at one mtime
+        assertThat(times.getFirst() - times.getLast()).isGreaterThan(1500);
+
+        LogSearch.Result late = LogSearch.search(sources,
+                new LogSearch.Query(l -> l.startsWith("line "), middle, Long.MAX_VALUE, 100_000, 1 << 24));
+        assertThat(late.hits()).isNotEmpty().allSatisfy(hit -> assertThat(hit.timeMillis()).isGreaterThanOrEqualTo(middle));
+        assertThat(late.hits().size()).isLessThan(all.hits().size());
+        assertThat(late.hits().getFirst().line()).isEqualTo(all.hits().getFirst().line());
+    }
 }

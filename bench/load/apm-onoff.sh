@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# What the APM costs the gateway: throughput with the APM listeners on vs off, interleaved in one run.
+#
+#   bench/load/apm-onoff.sh            (environment: ROUNDS 5, DURATION 5 (s), WARMUP 5 (s), CONNS 50)
+#
+# Two Nuri servers from this checkout's distribution (build it first: ./mvnw -o -DskipTests package),
+# each with its own data dir, its gateway (1 event loop, as bench/load/run.sh measures it) and its
+# own nginx backend app (1 worker, `return 200 "ok\n"`, access log off, the same template as run.sh):
+#   on   as shipped: ApmRecorder + start hook, Prometheus listener, access log;
+#   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary and autoscale signals stay);
+#        OFF_OPTS=-Dnuri.apm.listeners=noaccess compares with everything but the access log instead.
+# wrk -t1 -cCONNS (bench/load/report.lua) against each gateway in turn, ROUNDS rounds, the first target
+# alternating per round so drift on a shared machine hits both. Also the server JVM's CPU time per
+# request (utime + stime from /proc over each wrk run): less sensitive to other tenants than req/s.
+# Prints a markdown table with medians (min-max) and the ratios to stdout and bench/load/results-apm-<date>-<time>.md. Every process
+# it started is stopped by pid on exit (trap).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(cd "$HERE/../.." && pwd -P)
+NURI=$ROOT/nuri
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-5}
+CONNS=${CONNS:-50}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nuri-apm-onoff.XXXXXX")
+PIDS=()
+
+log() { printf '[apm-onoff %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+for tool in wrk nginx jq curl; do command -v "$tool" >/dev/null || die "$tool not found"; done
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done   # servers stop their instances
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  [[ ${KEEP_TMP:-0} == 1 ]] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+write_backend() {  # write_backend DIR: nginx template + wrapper that fills in $PORT
+  local dir=$1
+  mkdir -p "$dir/logs" "$dir/conf"
+  cat >"$dir/nginx.conf.template" <<'EOF'
+worker_processes 1;
+pid $DIR/nginx.pid;
+error_log $DIR/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type text/plain;
+    keepalive_requests 1000000;
+    keepalive_timeout 75s;
+    server {
+        listen 127.0.0.1:$PORT;
+        location / { return 200 "ok\n"; }
+    }
+}
+EOF
+  cat >"$dir/start.sh" <<'EOF'
+#!/bin/sh
+set -eu
+dir=$(cd "$(dirname "$0")" && pwd)
+: "${PORT:?PORT must be set}"
+sed -e "s|\$PORT|$PORT|g" -e "s|\$DIR|$dir|g" "$dir/nginx.conf.template" >"$dir/conf/nginx.conf"
+exec nginx -p "$dir/" -e "$dir/logs/error.log" -c "$dir/conf/nginx.conf" -g 'daemon off;'
+EOF
+  chmod +x "$dir/start.sh"
+}
+
+declare -A GW SPID
+start_server() {  # start_server NAME JAVA_OPTS
+  local name=$1 opts=$2 data=$TMP/$1 i
+  mkdir -p "$data"
+  NURI_SKIP_BUILD=1 NURI_JAVA_OPTS="$opts" "$NURI" server --data-dir "$data" --api-port 0 --gateway-port 0 \
+    --gateway-event-loops 1 >"$TMP/$name-server.log" 2>&1 &
+  PIDS+=($!)
+  SPID[$name]=$!   # the launcher execs java: this is the server JVM
+  for ((i = 0; i < 600; i++)); do [[ -s $data/server.json ]] && break; sleep 0.1; done
+  [[ -s $data/server.json ]] || { tail -20 "$TMP/$name-server.log" >&2; die "$name server not up in 60 s"; }
+  write_backend "$TMP/$name-backend"
+  cat >"$TMP/$name.yaml" <<EOF
+apiVersion: nuri.io/v1
+kind: App
+metadata: {name: backend}
+spec:
+  run: {command: ["$TMP/$name-backend/start.sh"]}
+  replicas: 1
+  probes: {readiness: {http: {path: /}, periodSeconds: 1}}
+  routes: [{host: "*", path: /}]
+EOF
+  NURI_SKIP_BUILD=1 NURI_JAVA_OPTS='' "$NURI" --data-dir "$data" apply -f "$TMP/$name.yaml" >&2
+  GW[$name]=$(jq -r .gatewayUrl "$data/server.json")
+  for ((i = 0; i < 600; i++)); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "${GW[$name]}/") == 200 ]] && break
+    sleep 0.1
+  done
+  ((i < 600)) || die "$name gateway does not answer 200 at ${GW[$name]}"
+  log "$name: gateway ${GW[$name]} (JAVA_OPTS '$opts')"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the JVM, all threads
+
+run_wrk() {  # run_wrk NAME SECONDS -> "rps p50_us p99_us errors cpu_us_per_request"
+  local out before after tick
+  tick=$(getconf CLK_TCK)
+  before=$(cpu_ticks "${SPID[$1]}")
+  out=$(wrk -t1 -c"$CONNS" -d"$2s" --timeout 5s --latency -s "$HERE/report.lua" "${GW[$1]}/" 2>&1) \
+    || die "wrk failed against $1: $out"
+  after=$(cpu_ticks "${SPID[$1]}")
+  awk -v cpu=$(( after - before )) -v tick="$tick" '/^RESULT /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
+       printf "%.0f %d %d %d %.1f\n", v["requests"]/(v["duration_us"]/1e6), v["p50_us"], v["p99_us"], v["status"]+v["timeout"],
+         cpu * 1e6 / tick / v["requests"]}' <<<"$out"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+start_server on ""
+start_server off "${OFF_OPTS:--Dnuri.apm.listeners=off}"
+log "warm-up ${WARMUP}s each"
+run_wrk on "$WARMUP" >/dev/null
+run_wrk off "$WARMUP" >/dev/null
+declare -A RPS P50 P99 ERRS CPU
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=(on off)
+  ((r % 2 == 0)) && order=(off on)
+  for t in "${order[@]}"; do
+    read -r rps p50 p99 errs cpu < <(run_wrk "$t" "$DURATION")
+    RPS[$t]+="$rps "; P50[$t]+="$p50 "; P99[$t]+="$p99 "; CPU[$t]+="$cpu "; ERRS[$t]=$(( ${ERRS[$t]:-0} + errs ))
+    log "round $r $t: $rps req/s p50 ${p50} us p99 ${p99} us, server CPU ${cpu} us/request"
+  done
+done
+
+row() {
+  local t=$1 m lo hi
+  m=$(tr ' ' '\n' <<<"${RPS[$t]}" | grep . | median)
+  lo=$(tr ' ' '\n' <<<"${RPS[$t]}" | grep . | sort -n | head -1)
+  hi=$(tr ' ' '\n' <<<"${RPS[$t]}" | grep . | sort -n | tail -1)
+  printf '| %s | %s (%s-%s) | %s | %s | %s | %s |\n' "$t" "$m" "$lo" "$hi" \
+    "$(tr ' ' '\n' <<<"${P50[$t]}" | grep . | median)" "$(tr ' ' '\n' <<<"${P99[$t]}" | grep . | median)" \
+    "$(tr ' ' '\n' <<<"${CPU[$t]}" | grep . | median)" "${ERRS[$t]}"
+}
+on_m=$(tr ' ' '\n' <<<"${RPS[on]}" | grep . | median)
+off_m=$(tr ' ' '\n' <<<"${RPS[off]}" | grep . | median)
+stamp=$(date -u +%Y-%m-%d-%H%M)
+result=$HERE/results-apm-$stamp.md
+{
+  echo "APM listeners on vs off, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "off = ${OFF_OPTS:--Dnuri.apm.listeners=off}; wrk -t1 -c$CONNS, $ROUNDS rounds x ${DURATION}s per target (medians, min-max), gateway with 1 event loop, nginx backend"
+  echo
+  echo "| APM listeners | req/s | p50 us | p99 us | server CPU us/request | non-2xx+timeouts |"
+  echo "|---|---|---|---|---|---|"
+  row on
+  row off
+  echo
+  awk -v on="$on_m" -v off="$off_m" 'BEGIN{printf "Throughput with the APM on / off: %.3f\n", on/off}'
+  on_c=$(tr ' ' '\n' <<<"${CPU[on]}" | grep . | median)
+  off_c=$(tr ' ' '\n' <<<"${CPU[off]}" | grep . | median)
+  awk -v on="$on_c" -v off="$off_c" 'BEGIN{printf "Server CPU per request off / on: %.3f (the throughput ratio a CPU-bound gateway would reach)\n", off/on}'
+} | tee "$result"
+log "written $result"

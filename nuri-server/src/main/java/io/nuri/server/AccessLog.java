@@ -1,0 +1,348 @@
+package io.nuri.server;
+
+import io.nuri.api.codec.Json;
+import io.nuri.gateway.RequestSample;
+import io.nuri.runtime.process.LogFiles;
+import io.nuri.runtime.process.LogIndex;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's access log: one JSON line per request of a routed app in
+ * {@code <logs>/<ns>/<app>/access.log}, rotated by size like the instance logs (copytruncate
+ * keeps {@code access.log.1 .. .N}) and time-indexed like them ({@link LogIndex}), so the same
+ * search reads both.
+ *
+ * <p>The gateway calls {@link #accept} on its event loops: it only copies a few fields into a
+ * bounded queue and never blocks. When the queue is full (the disk is slower than the traffic)
+ * the entry is dropped and counted in {@link #dropped()}: the access log gives way, the gateway
+ * does not. One writer thread formats and writes; it marks the index at most every 100 ms per
+ * file, so an entry's searchable time is its write time, up to ~100 ms after its {@code time}.
+ */
+final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
+    static final int DEFAULT_QUEUE = 16_384;
+    static final long DEFAULT_MAX_BYTES = 10L << 20;
+    static final int DEFAULT_KEPT = 3;
+    private static final int MAX_OPEN = 256;
+    private static final long MARK_EVERY_MS = 100;
+    private static final long DRAIN_EVERY_MS = 20;
+    private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+    private static final io.netty.util.AsciiString REQUEST_ID = com.linecorp.armeria.common.HttpHeaderNames.of("x-request-id");
+
+    /** What the event loop hands over; formatted on the writer thread. */
+    record Entry(String namespace, String app, long timeMillis, String method, String path, int status,
+            long durationMicros, long bytes, String instance, int revision, String client, String traceId,
+            String requestId) {}
+
+    private final Path dir;
+    private final long maxBytes;
+    private final int kept;
+    private final BlockingQueue<Entry> queue;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final Map<Path, Out> open = new LinkedHashMap<>(16, 0.75f, true);
+    private Thread writer;
+    private volatile boolean closing;
+
+    AccessLog(Path logsDir) {
+        this(logsDir, DEFAULT_MAX_BYTES, DEFAULT_KEPT, DEFAULT_QUEUE);
+    }
+
+    AccessLog(Path logsDir, long maxBytes, int kept, int queueCapacity) {
+        this.dir = logsDir;
+        this.maxBytes = maxBytes;
+        this.kept = kept;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    }
+
+    /** Starts the writer thread; entries offered before queue up (or drop when the queue is full). */
+    synchronized AccessLog start() {
+        if (writer == null) {
+            writer = Thread.ofPlatform().daemon().name("nuri-access-log").start(this::run);
+        }
+        return this;
+    }
+
+    /** The access log of an app. */
+    static Path file(Path logsDir, String namespace, String app) {
+        return logsDir.resolve(namespace).resolve(app).resolve("access.log");
+    }
+
+    @Override
+    public void accept(RequestSample s) {
+        if (s.app() == null) {
+            return; // no route matched: not an app's request
+        }
+        String requestId = s.requestHeaders() == null ? null : s.requestHeaders().get(REQUEST_ID);
+        offer(new Entry(s.namespace(), s.app(), System.currentTimeMillis(), s.method(), s.path(), s.status(),
+                s.durationNanos() / 1000, s.responseBytes(), s.instanceId(), s.revision(), s.clientAddress(),
+                s.traceId(), requestId));
+    }
+
+    /** Queues an entry; false (and counted) when the queue is full or the log is closed. */
+    boolean offer(Entry e) {
+        if (closing || !queue.offer(e)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Entries dropped because the writer fell behind (or after close). */
+    long dropped() {
+        return dropped.get();
+    }
+
+    long written() {
+        return written.get();
+    }
+
+    private void run() {
+        // Drains and sleeps instead of blocking in take(): a writer parked on the queue would make
+        // every offer() on an event loop wake it (a futex call per request at moderate rates).
+        List<Entry> batch = new ArrayList<>();
+        long idleSince = System.currentTimeMillis();
+        while (true) {
+            try {
+                queue.drainTo(batch, 4096);
+                if (batch.isEmpty()) {
+                    if (closing) {
+                        break;
+                    }
+                    long now = System.currentTimeMillis();
+                    if (now - idleSince >= MARK_EVERY_MS) {
+                        markAll(); // idle: make everything written searchable by time
+                        idleSince = now;
+                    }
+                    Thread.sleep(DRAIN_EVERY_MS);
+                    continue;
+                }
+                write(batch);
+                idleSince = System.currentTimeMillis();
+            } catch (InterruptedException e) {
+                if (queue.isEmpty()) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                log.warn("access log: {}", e.toString());
+            } finally {
+                batch.clear();
+            }
+        }
+        markAll();
+        synchronized (open) {
+            open.values().forEach(Out::close);
+            open.clear();
+        }
+    }
+
+    private void write(List<Entry> batch) {
+        // Per file one buffer and one streaming generator for the whole batch (root values
+        // separated by '\n'): no tree, no String per line, no generator per line.
+        Map<Path, Batch> byFile = new LinkedHashMap<>();
+        try {
+            for (Entry e : batch) {
+                if (!safe(e.namespace()) || !safe(e.app())) {
+                    continue;
+                }
+                Batch b = byFile.computeIfAbsent(path(e.namespace(), e.app()), f -> new Batch());
+                writeJson(b.generator(), e);
+                b.lines++;
+            }
+            for (Batch b : byFile.values()) {
+                b.generator().close(); // flushes into the buffer
+                b.buf.write('\n');
+            }
+        } catch (IOException ex) {
+            throw new java.io.UncheckedIOException(ex); // a ByteArrayOutputStream does not fail
+        }
+        long now = System.currentTimeMillis();
+        for (Map.Entry<Path, Batch> f : byFile.entrySet()) {
+            int lines = f.getValue().lines;
+            try {
+                Out out = out(f.getKey());
+                out.write(f.getValue().buf.toByteArray());
+                written.addAndGet(lines);
+                if (out.size > maxBytes) {
+                    out.close(); // our own file: rotate closed, reopen empty
+                    synchronized (open) {
+                        open.remove(f.getKey());
+                    }
+                    LogFiles.rotateIfNeeded(f.getKey(), maxBytes, kept);
+                } else if (now - out.markedAt >= MARK_EVERY_MS) {
+                    out.mark(now);
+                }
+            } catch (IOException e) {
+                dropped.addAndGet(lines);
+                log.warn("access log {}: {}", f.getKey(), e.toString());
+            }
+        }
+    }
+
+    private record AppKey(String namespace, String app) {}
+
+    private final Map<AppKey, Path> paths = new java.util.HashMap<>(); // writer thread only
+
+    /** The app's file, resolved once (three Path.resolve calls per entry were a measurable share). */
+    private Path path(String namespace, String app) {
+        if (paths.size() > 4096) {
+            paths.clear(); // bounded: apps come and go
+        }
+        return paths.computeIfAbsent(new AppKey(namespace, app), k -> file(dir, k.namespace(), k.app()));
+    }
+
+    /** One file's lines of a batch. */
+    private static final class Batch {
+        final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(16 * 1024);
+        com.fasterxml.jackson.core.JsonGenerator gen;
+        int lines;
+
+        com.fasterxml.jackson.core.JsonGenerator generator() throws IOException {
+            if (gen == null) {
+                gen = Json.MAPPER.getFactory().createGenerator(buf);
+                gen.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            }
+            return gen;
+        }
+    }
+
+    // Formatting an Instant is the costliest field; at any real rate many entries share a millisecond.
+    private long lastMillis = Long.MIN_VALUE;
+    private String lastTime;
+
+    private String time(long millis) {
+        if (millis != lastMillis) {
+            lastMillis = millis;
+            lastTime = Instant.ofEpochMilli(millis).toString();
+        }
+        return lastTime;
+    }
+
+    private void writeJson(com.fasterxml.jackson.core.JsonGenerator g, Entry e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("time", time(e.timeMillis()));
+        g.writeStringField("method", e.method());
+        g.writeStringField("path", e.path());
+        g.writeNumberField("status", e.status());
+        g.writeNumberField("durationMs", e.durationMicros() / 1000.0);
+        g.writeNumberField("bytes", e.bytes());
+        g.writeStringField("instance", e.instance() == null ? "" : e.instance());
+        g.writeNumberField("revision", e.revision());
+        g.writeStringField("client", e.client());
+        g.writeStringField("traceId", e.traceId() == null ? "" : e.traceId());
+        g.writeStringField("requestId", e.requestId() == null ? "" : e.requestId());
+        g.writeEndObject();
+    }
+
+    /** Namespace and app names are DNS labels by the spec; anything else never becomes a path. */
+    private static boolean safe(String name) {
+        return name != null && !name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.startsWith(".");
+    }
+
+    private Out out(Path f) throws IOException {
+        synchronized (open) {
+            Out o = open.get(f);
+            if (o != null) {
+                return o;
+            }
+            Files.createDirectories(f.getParent());
+            o = new Out(f, FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+            open.put(f, o);
+            if (open.size() > MAX_OPEN) {
+                var eldest = open.entrySet().iterator().next();
+                eldest.getValue().close();
+                open.remove(eldest.getKey());
+            }
+            return o;
+        }
+    }
+
+    private void markAll() {
+        long now = System.currentTimeMillis();
+        synchronized (open) {
+            for (Out o : open.values()) {
+                if (o.markedSize != o.size) {
+                    o.mark(now);
+                }
+            }
+        }
+    }
+
+    /** Stops taking entries, writes what is queued (up to 5 s) and closes the files. */
+    @Override
+    public void close() {
+        closing = true;
+        Thread writer;
+        synchronized (this) {
+            writer = this.writer;
+        }
+        if (writer == null) {
+            return;
+        }
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.interrupt();
+    }
+
+    private static final class Out {
+        final Path file;
+        final FileChannel ch;
+        long size;
+        long markedSize;
+        long markedAt;
+
+        Out(Path file, FileChannel ch) throws IOException {
+            this.file = file;
+            this.ch = ch;
+            this.size = ch.size();
+            this.markedSize = size;
+        }
+
+        void write(byte[] bytes) throws IOException {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            size += bytes.length; // the only writer of this file (rotation happens on this thread, closed)
+        }
+
+        void mark(long now) {
+            try {
+                LogIndex.append(file, now, size);
+                markedSize = size;
+                markedAt = now;
+            } catch (IOException e) {
+                log.debug("access log index {}: {}", file, e.toString());
+            }
+        }
+
+        void close() {
+            try {
+                if (markedSize != size) {
+                    mark(System.currentTimeMillis());
+                }
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing left to do with it
+            }
+        }
+    }
+}
