@@ -33,6 +33,24 @@ class AppOperatorTest {
         return client.apps().deployments().inNamespace("egov").withName("portal").get();
     }
 
+    /**
+     * A user's edit of the App: the operator writes the status at the same time, so an edit can meet
+     * a 409 (stale resourceVersion) like kubectl's; it is read again and retried, as a user would.
+     */
+    private static void editSpec(io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> app,
+            java.util.function.UnaryOperator<GenericKubernetesResource> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                app.edit(change);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private GenericKubernetesResource app() {
         return client.genericKubernetesResources(AppOperator.APP_CRD).inNamespace("egov").withName("portal").get();
     }
@@ -71,7 +89,7 @@ class AppOperatorTest {
                 assertThat(status).isNotNull().containsEntry("replicas", 2).containsKey("notMapped");
             });
 
-            apps.withName("portal").edit(r -> {
+            editSpec(apps.withName("portal"), r -> {
                 r.setAdditionalProperty("spec", cr("""
                         run: {jar: app.jar}
                         replicas: 4
@@ -85,7 +103,7 @@ class AppOperatorTest {
             });
 
             // an invalid spec changes nothing on the cluster and says why in the status
-            apps.withName("portal").edit(r -> {
+            editSpec(apps.withName("portal"), r -> {
                 r.setAdditionalProperty("spec", Map.of("run", Map.of("jar", "app.jar"), "replicas", -1));
                 return r;
             });
