@@ -62,6 +62,11 @@ class PlatformE2ETest {
                     javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"]
                   replicas: %d
                   probes:
+                    # liveness only once started: a JVM that starts slowly on a busy machine is not hung
+                    startup:
+                      http: {path: /health}
+                      periodSeconds: 0.5
+                      failureThreshold: 120
                     readiness:
                       http: {path: /health}
                       periodSeconds: 0.5
