@@ -7,7 +7,7 @@
 # each with its own data dir, its gateway (1 event loop, as bench/load/run.sh measures it) and its
 # own nginx backend app (1 worker, `return 200 "ok\n"`, access log off, the same template as run.sh):
 #   on   as shipped: ApmRecorder + start hook, Prometheus listener, access log;
-#   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary and autoscale signals stay);
+#   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary signals stay; the autoscaler then sees no RPS or p95);
 #        OFF_OPTS=-Dnuri.apm.listeners=noaccess compares with everything but the access log instead.
 # wrk -t1 -cCONNS (bench/load/report.lua) against each gateway in turn, ROUNDS rounds, the first target
 # alternating per round so drift on a shared machine hits both. Also the server JVM's CPU time per

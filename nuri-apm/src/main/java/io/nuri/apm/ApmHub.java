@@ -91,11 +91,14 @@ public final class ApmHub {
         return w == null ? new ApmSummary(0, 0, 0, 0, 0, 0, 0, 1.0, 0, 0, 0) : w.summary(clock.getAsLong(), CURRENT_WINDOW_SECONDS);
     }
 
-    /** The figures of the last {@code seconds} (1..60), e.g. for the autoscaler's windows. */
+    /**
+     * The figures of the last {@code seconds} (1..60) whole seconds, the running one left out: what
+     * the autoscaler reads for its windows (a partial second would understate a short window).
+     */
     public ApmSummary summary(String namespace, String app, int seconds) {
         AppWindow w = apps.get(namespace + "/" + app);
         return w == null ? new ApmSummary(0, 0, 0, 0, 0, 0, 0, 1.0, 0, 0, 0)
-                : w.summary(clock.getAsLong(), Math.max(1, Math.min(seconds, 60)));
+                : w.summary(clock.getAsLong() - 1000, Math.max(1, Math.min(seconds, 60)));
     }
 
     /** @param seconds 1..86400: per-second points up to an hour, per-minute beyond */

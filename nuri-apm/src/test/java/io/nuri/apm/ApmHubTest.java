@@ -41,6 +41,20 @@ class ApmHubTest {
     }
 
     @Test
+    void summaryCoversWholeSecondsOnlyTheRunningOneLeftOut() {
+        // now is T0+9.999: the running second is s=9; the last whole second is s=8 (100 requests).
+        assertThat(hub.summary("default", "portal", 1).requests()).isEqualTo(100);
+        assertThat(hub.summary("default", "portal", 2).tps()).isEqualTo(100.0);
+        // a request in the running second does not show until that second is over
+        hub.record("default", "portal", new Transaction(T0 + 9_500, "GET", "/work", 200, 1000, "portal-0", 1,
+                "127.0.0.1", "u", null));
+        assertThat(hub.summary("default", "portal", 1).requests()).isEqualTo(100);
+        now.set(T0 + 10_000);
+        assertThat(hub.summary("default", "portal", 1).requests()).isEqualTo(101);
+        assertThat(hub.summary("default", "portal", 60).requests()).isEqualTo(1001);
+    }
+
+    @Test
     void currentFiguresAreExact() {
         ApmSummary c = hub.current("default", "portal");
         assertThat(c.requests()).isEqualTo(1000);

@@ -4,25 +4,19 @@ import io.nuri.apm.ApmHub;
 import io.nuri.apm.ApmSummary;
 import io.nuri.control.autoscale.ScaleSignals;
 import io.nuri.gateway.Gateway;
-import io.nuri.gateway.RequestSample;
 import io.nuri.runtime.Driver;
 import io.nuri.runtime.ResourceUsage;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import oshi.hardware.GlobalMemory;
 
 /**
- * The autoscaler's view of the in-process gateway (in flight, held, completed requests), the
- * APM hub (p95) and the process driver (CPU) and the machine (available memory, from OSHI).
- * Registered as a gateway request listener to count completed requests per app.
+ * The autoscaler's view of the in-process gateway (in flight, held), the APM hub (requests and
+ * p95 per whole second: the hub already counts every request, so nothing is counted twice on the
+ * gateway's path), the process driver (CPU) and the machine (available memory, from OSHI).
  */
-final class AutoscaleSignals implements ScaleSignals, Consumer<RequestSample> {
+final class AutoscaleSignals implements ScaleSignals {
     private final ApmHub apm;
     private final Driver driver;
     private final GlobalMemory memory = new oshi.SystemInfo().getHardware().getMemory();
-    private final Map<String, LongAdder> completed = new ConcurrentHashMap<>();
     private volatile Gateway gateway; // set once the gateway is built (it takes this as a listener)
 
     AutoscaleSignals(ApmHub apm, Driver driver) {
@@ -32,13 +26,6 @@ final class AutoscaleSignals implements ScaleSignals, Consumer<RequestSample> {
 
     void gateway(Gateway gateway) {
         this.gateway = gateway;
-    }
-
-    @Override
-    public void accept(RequestSample s) {
-        if (s.app() != null) {
-            completed.computeIfAbsent(s.namespace() + '/' + s.app(), k -> new LongAdder()).increment();
-        }
     }
 
     @Override
@@ -54,9 +41,8 @@ final class AutoscaleSignals implements ScaleSignals, Consumer<RequestSample> {
     }
 
     @Override
-    public long completed(String namespace, String app) {
-        LongAdder c = completed.get(namespace + '/' + app);
-        return c == null ? 0 : c.sum();
+    public long requestsLastSecond(String namespace, String app) {
+        return apm.summary(namespace, app, 1).requests();
     }
 
     @Override

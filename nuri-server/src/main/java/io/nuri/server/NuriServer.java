@@ -123,7 +123,7 @@ public final class NuriServer implements AutoCloseable {
                 // pushed before the gateway: it stops after it and writes what the gateway queued
                 accessLog = settings.gatewayEnabled() ? push(stopOrder, new AccessLog(dataDir.resolve("logs")).start()) : null;
                 gateway = settings.gatewayEnabled()
-                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, scaleSignals, otlp, accessLog)
+                        ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, otlp, accessLog)
                         : null;
                 scaleSignals.gateway(gateway);
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
@@ -208,7 +208,7 @@ public final class NuriServer implements AutoCloseable {
     }
 
     private static Gateway newGateway(ServerSettings settings, Deque<AutoCloseable> stopOrder,
-            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics, AutoscaleSignals scaleSignals,
+            CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics,
             OtlpExport otlp, AccessLog accessLog) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
         // -Dnuri.apm.listeners=off (or =noaccess: all but the access log): only for
@@ -220,7 +220,6 @@ public final class NuriServer implements AutoCloseable {
         if (apmOn) {
             builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics);
         }
-        builder.requestListener(scaleSignals);
         if (apmOn && !apmListeners.equals("noaccess")) {
             builder.requestListener(accessLog);
         }

@@ -139,7 +139,7 @@ public final class Autoscaler implements AutoCloseable {
     private void closeSecond(StoredApp a, Track t, List<Endpoint> endpoints, Instant now) {
         Autoscale p = a.app().spec().autoscale();
         double warmup = p.warmup(a.app().spec().traffic());
-        long completed = signals.completed(a.namespace(), a.name());
+        long requests = signals.requestsLastSecond(a.namespace(), a.name());
         long cpuMillis = a.app().spec().resources() == null ? 0 : a.app().spec().resources().cpuMillis();
         double cpuSum = 0;
         int cpuCount = 0;
@@ -157,8 +157,6 @@ public final class Autoscaler implements AutoCloseable {
         }
         synchronized (t) {
             double concurrency = t.samples == 0 ? 0 : (double) t.inflightSum / t.samples;
-            long requests = t.lastCompleted < 0 ? 0 : Math.max(0, completed - t.lastCompleted);
-            t.lastCompleted = completed;
             t.seconds.addLast(new Second(now, concurrency, requests, cpuCount == 0 ? Double.NaN : cpuSum / cpuCount,
                     endpoints.size(), warm, t.held));
             while (t.seconds.size() > Math.max(p.stableWindowSeconds(), p.panicWindowSeconds())) {
@@ -345,7 +343,6 @@ public final class Autoscaler implements AutoCloseable {
         long inflightSum;
         int samples;
         int held;
-        long lastCompleted = -1;
         Instant lastActive;
         ScaleDecider.State state = ScaleDecider.State.INITIAL;
         ScaleDecider.Decision lastDecision;

@@ -12,10 +12,10 @@ public interface ScaleSignals {
     /** Requests the gateway holds for the app while it has no instance (it scales from zero). */
     int held(String namespace, String app);
 
-    /** Requests completed for the app since the platform started (a counter that only grows). */
-    long completed(String namespace, String app);
+    /** Requests of the app completed in the last whole second (the APM's count). */
+    long requestsLastSecond(String namespace, String app);
 
-    /** The app's p95 response time over the last {@code seconds}; NaN without requests. */
+    /** The app's p95 response time over the last {@code seconds} whole seconds; NaN without requests. */
     double p95Millis(String namespace, String app, int seconds);
 
     /** The instance's CPU over the last reading, in percent of one core; NaN when unknown. */
