@@ -284,8 +284,10 @@ class ProcessDriverTest {
         assertThat(ProcessDriver.heapFor(1000_000_000L)).isEqualTo("715m");
         ProcessDriver d = driver();
         InstanceHandle h = start(d, sampleApp("x-1", logs(), new Resources(null, "256Mi"), Map.of()));
-        String cmdline = Files.readString(Path.of("/proc/" + h.pid() + "/cmdline")).replace('\0', ' ');
-        assertThat(cmdline).contains("-Xmx192m -jar");
+        // right after the spawn /proc/PID/cmdline can still be empty (the exec has not finished)
+        await().atMost(UP).untilAsserted(() -> assertThat(
+                Files.readString(Path.of("/proc/" + h.pid() + "/cmdline")).replace('\0', ' '))
+                .contains("-Xmx192m -jar"));
         await().atMost(UP).until(() -> get(h.port(), "/health") == 200);
         assertThat(d.usage("x-1")).hasValueSatisfying(u -> {
             assertThat(u.rssBytes()).isGreaterThan(10L << 20);
