@@ -6,7 +6,8 @@
 # Two Nuri servers from this checkout's distribution (build it first: ./mvnw -o -DskipTests package),
 # each with its own data dir, its gateway (1 event loop, as bench/load/run.sh measures it) and its
 # own nginx backend app (1 worker, `return 200 "ok\n"`, access log off, the same template as run.sh):
-#   on   as shipped: ApmRecorder + start hook, Prometheus listener, access log;
+#   on   as shipped: ApmRecorder + start hook, Prometheus listener, access log (ON_OPTS: JVM options for it,
+#        e.g. -XX:StartFlightRecording=filename=/tmp/on.jfr,settings=profile to profile it);
 #   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary signals stay; the autoscaler then sees no RPS or p95);
 #        OFF_OPTS=-Dnuri.apm.listeners=noaccess compares with everything but the access log instead.
 # wrk -t1 -cCONNS (bench/load/report.lua) against each gateway in turn, ROUNDS rounds, the first target
@@ -104,13 +105,27 @@ EOF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the JVM, all threads
 
+# Per thread group (the name without its trailing number): utime + stime ticks, "name ticks" lines.
+thread_ticks() {
+  local f
+  for f in /proc/"$1"/task/*/stat; do cat "$f" 2>/dev/null || true; done |
+    sed -E 's/^[0-9]+ \((.*)\) /\1\t/' |
+    awk -F'\t' '{split($2, a, " "); name = $1; sub(/[-#0-9]+$/, "", name); gsub(/ /, "_", name); t[name] += a[12] + a[13]}
+                END {for (n in t) print n, t[n]}'
+}
+
 run_wrk() {  # run_wrk NAME SECONDS -> "rps p50_us p99_us errors cpu_us_per_request"
   local out before after tick
   tick=$(getconf CLK_TCK)
   before=$(cpu_ticks "${SPID[$1]}")
+  thread_ticks "${SPID[$1]}" >"$TMP/threads-before"
   out=$(wrk -t1 -c"$CONNS" -d"$2s" --timeout 5s --latency -s "$HERE/report.lua" "${GW[$1]}/" 2>&1) \
     || die "wrk failed against $1: $out"
   after=$(cpu_ticks "${SPID[$1]}")
+  thread_ticks "${SPID[$1]}" >"$TMP/threads-after"
+  # per-thread CPU of this run, summed at the end (run_wrk runs in a subshell: a file, not a variable)
+  awk -v reqs="$(awk '/^RESULT /{for(i=2;i<=NF;i++){split($i,kv,"="); if (kv[1]=="requests") print kv[2]}}' <<<"$out")" \
+    'NR==FNR {b[$1]=$2; next} {print $1, $2 - b[$1], reqs}' "$TMP/threads-before" "$TMP/threads-after" >>"$TMP/threads-$1"
   awk -v cpu=$(( after - before )) -v tick="$tick" '/^RESULT /{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]}
        printf "%.0f %d %d %d %.1f\n", v["requests"]/(v["duration_us"]/1e6), v["p50_us"], v["p99_us"], v["status"]+v["timeout"],
          cpu * 1e6 / tick / v["requests"]}' <<<"$out"
@@ -118,11 +133,12 @@ run_wrk() {  # run_wrk NAME SECONDS -> "rps p50_us p99_us errors cpu_us_per_requ
 
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-start_server on ""
+start_server on "${ON_OPTS:-}"
 start_server off "${OFF_OPTS:--Dnuri.apm.listeners=off}"
 log "warm-up ${WARMUP}s each"
 run_wrk on "$WARMUP" >/dev/null
 run_wrk off "$WARMUP" >/dev/null
+rm -f "$TMP/threads-on" "$TMP/threads-off"   # per-thread CPU over the measured rounds only
 declare -A RPS P50 P99 ERRS CPU
 for ((r = 1; r <= ROUNDS; r++)); do
   order=(on off)
@@ -160,5 +176,15 @@ result=$HERE/results-apm-$stamp.md
   on_c=$(tr ' ' '\n' <<<"${CPU[on]}" | grep . | median)
   off_c=$(tr ' ' '\n' <<<"${CPU[off]}" | grep . | median)
   awk -v on="$on_c" -v off="$off_c" 'BEGIN{printf "Server CPU per request off / on: %.3f (the throughput ratio a CPU-bound gateway would reach)\n", off/on}'
+  echo
+  echo "Server CPU per request by thread group (us, all measured rounds; a thread group's requests are the target's):"
+  echo
+  echo "| thread group | on | off |"
+  echo "|---|---|---|"
+  tick=$(getconf CLK_TCK)
+  for t in on off; do
+    awk -v t="$t" -v tick="$tick" '{cpu[$1] += $2; reqs[$1] += $3}
+      END {for (n in cpu) if (cpu[n] > 0) printf "%s %s %.2f\n", n, t, cpu[n] * 1e6 / tick / reqs[n]}' "$TMP/threads-$t"
+  done | awk '{v[$1 FS $2] = $3; names[$1] = 1} END {for (n in names) printf "| %s | %s | %s |\n", n, (v[n FS "on"] == "" ? "0" : v[n FS "on"]), (v[n FS "off"] == "" ? "0" : v[n FS "off"])}' | sort -t'|' -k3 -gr
 } | tee "$result"
 log "written $result"

@@ -37,14 +37,25 @@ public final class ApmHub {
     }
 
     public void record(String namespace, String app, Transaction t) {
-        window(namespace, app).record(t);
+        window(namespace + "/" + app).record(t);
     }
 
     /** {@link #record} plus the per-route and per-instance figures of {@link #routes} and {@link #byInstance}. */
     public void record(String namespace, String app, String routePrefix, Transaction t) {
-        record(namespace, app, t);
-        breakdowns.computeIfAbsent(namespace + "/" + app, k -> new AppBreakdowns(CURRENT_WINDOW_SECONDS))
-                .record(routePrefix, t);
+        recordByKey(namespace + "/" + app, routePrefix, t);
+    }
+
+    /**
+     * The gateway's path: as {@link #record(String, String, String, Transaction)} for the app
+     * "namespace/app", a key the caller already holds (no string built per request).
+     */
+    public void recordByKey(String appKey, String routePrefix, Transaction t) {
+        window(appKey).record(t);
+        AppBreakdowns b = breakdowns.get(appKey);
+        if (b == null) {
+            b = breakdowns.computeIfAbsent(appKey, k -> new AppBreakdowns(CURRENT_WINDOW_SECONDS));
+        }
+        b.record(routePrefix, t);
     }
 
     /** Per route prefix over the current window, busiest first; empty for an unknown app. */
@@ -65,7 +76,12 @@ public final class ApmHub {
      * series' {@code inFlight}. Ages are measured on this hub's clock.
      */
     public Runnable started(String namespace, String app) {
-        AppWindow w = window(namespace, app);
+        return startedByKey(namespace + "/" + app);
+    }
+
+    /** {@link #started(String, String)} for the app "namespace/app". */
+    public Runnable startedByKey(String appKey) {
+        AppWindow w = window(appKey);
         Object key = w.started(clock.getAsLong());
         return () -> w.ended(key, clock.getAsLong());
     }
@@ -76,9 +92,10 @@ public final class ApmHub {
         return w == null ? InFlightByAge.NONE : w.inFlightByAge(clock.getAsLong());
     }
 
-    private AppWindow window(String namespace, String app) {
-        String key = namespace + "/" + app;
-        return apps.computeIfAbsent(key, k -> new AppWindow(apdexThresholds.getOrDefault(k, DEFAULT_APDEX_MILLIS)));
+    private AppWindow window(String key) {
+        AppWindow w = apps.get(key); // the common case, without computeIfAbsent's bin checks
+        return w != null ? w
+                : apps.computeIfAbsent(key, k -> new AppWindow(apdexThresholds.getOrDefault(k, DEFAULT_APDEX_MILLIS)));
     }
 
     public long apdexThresholdMillis(String namespace, String app) {

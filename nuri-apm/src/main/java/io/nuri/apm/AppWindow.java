@@ -18,8 +18,9 @@ import org.HdrHistogram.Histogram;
  *       users, heatmap cells per latency bucket) and one-minute slots for the last day;
  *   <li>a latency histogram (HdrHistogram, 2 significant digits) per second for the last minute,
  *       merged for percentiles of the current window;
- *   <li>the last 20,000 transactions, plus the 1,000 slowest and the last 2,000 failed ones, which
- *       an ordinary ring would lose first;
+ *   <li>the last 20,000 transactions in columns ({@link RecentRing}: about 100 bytes each and no
+ *       object per transaction, so they cost the garbage collector nothing), plus the 1,000 slowest
+ *       and the last 2,000 failed ones as objects, which an ordinary ring would lose first;
  *   <li>the last time each user was seen (at most 100,000 users; beyond that new users are not
  *       counted until old ones age out of the 5-minute window: a stated undercount, never a crash);
  *   <li>the requests under way (one small object each, removed when the request ends) and, per
@@ -67,12 +68,14 @@ final class AppWindow {
     private final Histogram[] histograms = new Histogram[HISTOGRAM_SECONDS];
     private final long[] histogramSecond = new long[HISTOGRAM_SECONDS];
 
-    private final Transaction[] recent = new Transaction[RECENT];
-    private int recentNext;
-    private final Transaction[] failed = new Transaction[FAILED];
+    private final RecentRing recent = new RecentRing(RECENT);
+    private long recorded; // numbers the transactions, so one kept twice (recent and failed or slowest) is listed once
+    /** A failed or slow transaction kept as an object: few, and they must outlive the recent ring. */
+    private record Kept(long seq, Transaction t) {}
+    private final Kept[] failed = new Kept[FAILED];
     private int failedNext;
-    private final PriorityQueue<Transaction> slowest =
-            new PriorityQueue<>(SLOWEST + 1, (a, b) -> Long.compare(a.durationMicros(), b.durationMicros()));
+    private final PriorityQueue<Kept> slowest =
+            new PriorityQueue<>(SLOWEST + 1, (a, b) -> Long.compare(a.t().durationMicros(), b.t().durationMicros()));
 
     private final Map<String, Long> lastSeen = new HashMap<>();
     /** Start times (ms) of the requests under way, by a key object per request. */
@@ -129,14 +132,14 @@ final class AppWindow {
         if (t.userKey() != null && (lastSeen.size() < MAX_USERS || lastSeen.containsKey(t.userKey()))) {
             lastSeen.put(t.userKey(), s);
         }
-        recent[recentNext] = t;
-        recentNext = (recentNext + 1) % RECENT;
+        long n = recorded++;
+        recent.add(n, t);
         if (error) {
-            failed[failedNext] = t;
+            failed[failedNext] = new Kept(n, t);
             failedNext = (failedNext + 1) % FAILED;
         }
-        if (slowest.size() < SLOWEST || d > slowest.peek().durationMicros()) {
-            slowest.add(t);
+        if (slowest.size() < SLOWEST || d > slowest.peek().t().durationMicros()) {
+            slowest.add(new Kept(n, t));
             if (slowest.size() > SLOWEST) {
                 slowest.poll();
             }
@@ -383,24 +386,28 @@ final class AppWindow {
 
     /** Kept transactions that match, newest first; {@code limit + 1} at most so the caller can tell truncation. */
     synchronized List<Transaction> transactions(Predicate<Transaction> filter, int limit) {
-        Map<Transaction, Boolean> seen = new IdentityHashMap<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
         List<Transaction> out = new ArrayList<>();
-        for (Transaction t : recent) {
-            add(t, filter, seen, out);
+        for (int k = 0; k < recent.size(); k++) {
+            Transaction t = recent.get(k);
+            if (filter.test(t)) {
+                out.add(t);
+                seen.add(recent.seq(k));
+            }
         }
-        for (Transaction t : failed) {
-            add(t, filter, seen, out);
+        for (Kept kept : failed) {
+            add(kept, filter, seen, out);
         }
-        for (Transaction t : slowest) {
-            add(t, filter, seen, out);
+        for (Kept kept : slowest) {
+            add(kept, filter, seen, out);
         }
         out.sort((a, b) -> Long.compare(b.timeMillis(), a.timeMillis()));
         return out.size() > limit + 1 ? new ArrayList<>(out.subList(0, limit + 1)) : out;
     }
 
-    private static void add(Transaction t, Predicate<Transaction> filter, Map<Transaction, Boolean> seen, List<Transaction> out) {
-        if (t != null && filter.test(t) && seen.put(t, Boolean.TRUE) == null) {
-            out.add(t);
+    private static void add(Kept kept, Predicate<Transaction> filter, java.util.Set<Long> seen, List<Transaction> out) {
+        if (kept != null && filter.test(kept.t()) && seen.add(kept.seq())) {
+            out.add(kept.t());
         }
     }
 }

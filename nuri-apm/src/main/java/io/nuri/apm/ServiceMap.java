@@ -6,8 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,30 +16,23 @@ import java.util.function.LongSupplier;
  * request with either G1 as its traceparent parent (A passed the context on unchanged) or A's own
  * child span as parent plus tracestate {@code nuri=G1} (A opened a span, as instrumented apps do).
  * Either way G1 is a span the gateway issued for a request of A, so the request to B is an edge
- * A -> B. The gateway issues G1 when A's request starts, long before A's request completes, so
- * spans are registered at the start hook ({@link #spanStarted}).
+ * A -> B. Which app a gateway span belongs to is read from the span id itself (the gateway puts
+ * the app's tag in it, see the gateway's {@code appOfSpan}): nothing is registered per request,
+ * and a call is placed however long the calling request has been running.
  *
- * <p>Memory is bounded: the last {@value #MAX_SPANS} span ids (a ring: the oldest is forgotten
- * first; at 5,000 requests/s that is 20 s of history, longer than a request that calls others
- * normally takes; about 10 MB when full), at most
- * {@value #MAX_EDGES} edges (new edges beyond are not tracked), and per edge one-hour of
- * {@value #SLOT_SECONDS}-second counters plus the last {@value #DURATIONS} durations for the p95
- * (about 40 KB per edge). Thread-safe; the span registry is lock-free, each edge has its own lock.
+ * <p>Memory is bounded: at most {@value #MAX_EDGES} edges (new edges beyond are not tracked), and
+ * per edge one hour of {@value #SLOT_SECONDS}-second counters plus the last {@value #DURATIONS}
+ * durations for the p95 (about 40 KB per edge). Thread-safe; each edge has its own lock.
  */
 public final class ServiceMap {
-    static final int MAX_SPANS = 100_000;
     static final int MAX_EDGES = 1_000;
     static final int SLOT_SECONDS = 10;
     static final int SLOTS = 3600 / SLOT_SECONDS;
     static final int DURATIONS = 2_048;
 
     private final LongSupplier clock;
-    private final ConcurrentHashMap<String, String> spanApp = new ConcurrentHashMap<>();
-    private final AtomicReferenceArray<String> spanRing = new AtomicReferenceArray<>(MAX_SPANS);
-    private final AtomicLong spanNext = new AtomicLong();
+    private volatile Function<String, String> spanOwner = spanId -> null;
     private final Map<String, EdgeWindow> edges = new ConcurrentHashMap<>();
-    /** namespace -> app -> "namespace/app", so the span registry shares one key string per app. */
-    private final Map<String, Map<String, String>> appKeys = new ConcurrentHashMap<>();
 
     public ServiceMap(LongSupplier clockMillis) {
         this.clock = clockMillis;
@@ -53,47 +45,29 @@ public final class ServiceMap {
     /** One edge over a window; apps as "namespace/app". */
     public record Edge(String from, String to, long requests, long errors, double avgMs, double p95Ms) {}
 
-    /** The gateway opened {@code spanId} for a request of the app. */
-    public void spanStarted(String namespace, String app, String spanId) {
-        if (spanId == null) {
-            return;
-        }
-        final String key = key(namespace, app);
-        if (spanApp.put(spanId, key) == null) {
-            final int i = (int) (spanNext.getAndIncrement() % MAX_SPANS);
-            final String old = spanRing.getAndSet(i, spanId);
-            if (old != null && !old.equals(spanId)) {
-                spanApp.remove(old);
-            }
-        }
+    /** Tells whose span an id is ("namespace/app", null when not a gateway span): the gateway's {@code appOfSpan}. */
+    public void spanOwner(Function<String, String> owner) {
+        this.spanOwner = java.util.Objects.requireNonNull(owner, "owner");
     }
 
-    private String key(String namespace, String app) {
-        final Map<String, String> byApp = appKeys.computeIfAbsent(namespace, n -> new ConcurrentHashMap<>());
-        final String k = byApp.get(app);
-        return k != null ? k : byApp.computeIfAbsent(app, a -> namespace + "/" + a);
-    }
-
-    /** "namespace/app" of a span the gateway issued recently, or null. */
+    /** "namespace/app" of a span the gateway issued, or null. */
     public String appOf(String spanId) {
-        return spanId == null ? null : spanApp.get(spanId);
+        return spanId == null ? null : spanOwner.apply(spanId);
     }
 
-    /** A completed request of the app; when it came from another app's request, counts on that edge. */
-    public void record(String namespace, String app, Transaction t) {
-        if (t.spanId() == null) {
-            return;
+    /** A completed request of the app ("namespace/app"); when it came from another app's request, counts on that edge. */
+    public void record(String appKey, Transaction t) {
+        if (t.spanId() == null || t.parentSpanId() == null && t.callerSpanId() == null) {
+            return; // the trace started at the gateway: a request from outside
         }
-        spanStarted(namespace, app, t.spanId());
-        final String callee = key(namespace, app);
         String caller = appOf(t.parentSpanId());
         if (caller == null) {
             caller = appOf(t.callerSpanId());
         }
-        if (caller == null || caller.equals(callee)) {
+        if (caller == null || caller.equals(appKey)) {
             return; // from outside, or an app calling itself
         }
-        final String edgeKey = caller + " " + callee;
+        final String edgeKey = caller + " " + appKey;
         EdgeWindow w = edges.get(edgeKey);
         if (w == null) {
             if (edges.size() >= MAX_EDGES) {
@@ -102,6 +76,11 @@ public final class ServiceMap {
             w = edges.computeIfAbsent(edgeKey, k -> new EdgeWindow());
         }
         w.record(t.timeMillis(), t.durationMicros(), t.error());
+    }
+
+    /** {@link #record(String, Transaction)} by namespace and name. */
+    public void record(String namespace, String app, Transaction t) {
+        record(namespace + "/" + app, t);
     }
 
     /** Edges with calls in the last {@code seconds} (1..3600, counted in whole 10-second steps), busiest first. */

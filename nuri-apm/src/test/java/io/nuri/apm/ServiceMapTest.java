@@ -14,26 +14,31 @@ class ServiceMapTest {
         return new Transaction(at, "GET", "/", status, ms * 1000, "i", 1, "127.0.0.1", "u", trace, span, parent, caller);
     }
 
+    /** Stands in for the gateway: span ids "f..." are front's, "b..." back's, anything else nobody's. */
+    static ServiceMap map(AtomicLong now) {
+        ServiceMap map = new ServiceMap(now::get);
+        map.spanOwner(id -> id.startsWith("f") ? "default/front" : id.startsWith("b") ? "default/back" : null);
+        return map;
+    }
+
     @Test
     void aCallThroughTheGatewayFromAnotherAppsRequestIsAnEdge() {
         AtomicLong now = new AtomicLong(T0);
-        ServiceMap map = new ServiceMap(now::get);
+        ServiceMap map = map(now);
         // 20 front requests; each calls back once: 10 with front's own child span + tracestate, 10 passing the
         // gateway span straight on as parent. Two of the back calls fail.
         for (int i = 0; i < 20; i++) {
-            String g1 = String.format("%016x", 1000 + i);
-            String g2 = String.format("%016x", 5000 + i);
-            map.spanStarted("default", "front", g1); // the start hook, before back is called
+            String g1 = String.format("f%015x", 1000 + i);
+            String g2 = String.format("b%015x", 5000 + i);
             Transaction back = i < 10
                     ? tx(T0 + i, i < 2 ? 503 : 200, 10 + i, "t" + i, g2, String.format("%016x", 9000 + i), g1)
                     : tx(T0 + i, 200, 10 + i, "t" + i, g2, g1, null);
-            map.record("default", "back", back);
+            map.record("default/back", back);
             map.record("default", "front", tx(T0 + i + 1, 200, 30, "t" + i, g1, null, null));
         }
         // A request from outside (no parent the gateway issued) and an app calling itself are no edges.
-        map.record("default", "back", tx(T0 + 50, 200, 5, "x", "00000000000000aa", "00000000000000bb", "00000000000000cc"));
-        map.spanStarted("default", "back", "00000000000000dd");
-        map.record("default", "back", tx(T0 + 60, 200, 5, "y", "00000000000000ee", "00000000000000dd", null));
+        map.record("default/back", tx(T0 + 50, 200, 5, "x", "b0000000000000aa", "00000000000000bb", "00000000000000cc"));
+        map.record("default/back", tx(T0 + 60, 200, 5, "y", "b0000000000000ee", "b0000000000000dd", null));
 
         now.set(T0 + 5_000);
         List<ServiceMap.Edge> edges = map.edges(60);
@@ -54,30 +59,25 @@ class ServiceMapTest {
     @Test
     void theWindowCountsOnlyRecentCalls() {
         AtomicLong now = new AtomicLong(T0);
-        ServiceMap map = new ServiceMap(now::get);
-        map.spanStarted("a", "front", "0000000000000001");
-        map.record("a", "back", tx(T0, 200, 1, "t", "0000000000000002", "0000000000000001", null));
-        map.record("a", "back", tx(T0 + 100_000, 200, 3, "t", "0000000000000003", "0000000000000001", null));
+        ServiceMap map = map(now);
+        map.record("default", "back", tx(T0, 200, 1, "t", "b000000000000002", "f000000000000001", null));
+        map.record("default", "back", tx(T0 + 100_000, 200, 3, "t", "b000000000000003", "f000000000000001", null));
         now.set(T0 + 100_500);
         assertThat(map.edges(60)).singleElement().satisfies(e -> {
             assertThat(e.requests()).isEqualTo(1);
             assertThat(e.p95Ms()).isEqualTo(3.0);
         });
         assertThat(map.edges(600)).singleElement().satisfies(e -> assertThat(e.requests()).isEqualTo(2));
-        map.remove("a", "back");
+        map.remove("default", "back");
         assertThat(map.edges(600)).isEmpty();
     }
 
     @Test
-    void theSpanRegistryIsBounded() {
+    void withoutASpanOwnerNoCallIsPlaced() {
         ServiceMap map = new ServiceMap(() -> T0);
-        for (int i = 0; i < ServiceMap.MAX_SPANS + 10; i++) {
-            map.spanStarted("a", "front", Integer.toString(i));
-        }
-        assertThat(map.appOf("0")).isNull(); // the oldest were forgotten
-        assertThat(map.appOf("9")).isNull();
-        assertThat(map.appOf("10")).isEqualTo("a/front");
-        assertThat(map.appOf(Integer.toString(ServiceMap.MAX_SPANS + 9))).isEqualTo("a/front");
+        map.record("default", "back", tx(T0, 200, 1, "t", "b000000000000002", "f000000000000001", null));
+        assertThat(map.appOf("f000000000000001")).isNull();
+        assertThat(map.edges(60)).isEmpty();
     }
 
     @Test

@@ -31,6 +31,7 @@ final class AppState implements LoadBalancer.Pool {
     final int retryOn; // RETRY_* bits
     final String noReadyMessage;
     final io.nuri.api.model.RoutingTable.Hold hold; // null: no Ready instance is a 503 at once
+    final long spanBits; // high bits of the app's span ids (SpanTags); 0: fully random ids
 
     private final int[] weights;
     private final long[] readyMillis;
@@ -46,7 +47,13 @@ final class AppState implements LoadBalancer.Pool {
 
     AppState(String namespace, String app, Traffic traffic, Upstream[] upstreams, LoadBalancer balancer,
             RetryBudget budget, io.nuri.api.model.RoutingTable.Hold hold) {
+        this(namespace, app, traffic, upstreams, balancer, budget, hold, 0);
+    }
+
+    AppState(String namespace, String app, Traffic traffic, Upstream[] upstreams, LoadBalancer balancer,
+            RetryBudget budget, io.nuri.api.model.RoutingTable.Hold hold, long spanBits) {
         this.hold = hold;
+        this.spanBits = spanBits;
         this.namespace = namespace;
         this.app = app;
         this.key = namespace + '/' + app;

@@ -46,7 +46,8 @@ final class Exchange {
     final AppState app;
     final TraceContext trace; // null on WebSocket upgrades (not traced)
     private final RequestHeaders fwd;
-    private final String clientIp;
+    final String clientIp;
+    private Runnable onEnd; // the start listener's end callback, until it ran
     private final boolean idempotent;
     private final long deadlineNanos; // 0 = none
     private HttpRequestDuplicator dup;
@@ -106,25 +107,35 @@ final class Exchange {
         return attempt();
     }
 
-    /** Tells the start listener, and runs what it returned once the exchange's log completes (any outcome). */
+    /**
+     * Tells the start listener; what it returned runs once the exchange's log completes (any
+     * outcome): from the request listener's callback when there is one ({@link #ended}), else
+     * from a callback of its own.
+     */
     private void announceStart(java.util.function.Function<RequestStart, Runnable> onStart) {
-        final Runnable onEnd;
         try {
-            onEnd = onStart.apply(new RequestStart(app.namespace, app.app, ctx.method().name(), ctx.path(),
+            onEnd = onStart.apply(new RequestStart(app.namespace, app.app, app.key, ctx.method().name(), ctx.path(),
                     ctx.log().partial().requestStartTimeNanos(), trace == null ? null : trace.traceId(),
                     trace == null ? null : trace.spanId()));
         } catch (RuntimeException e) {
             Gateway.LOG.warn("request start listener failed", e);
             return;
         }
-        if (onEnd != null) {
-            ctx.log().whenComplete().thenRun(() -> {
-                try {
-                    onEnd.run();
-                } catch (RuntimeException e) {
-                    Gateway.LOG.warn("request end callback failed", e);
-                }
-            });
+        if (onEnd != null && gateway.listener() == null) {
+            ctx.log().whenComplete().thenRun(this::ended);
+        }
+    }
+
+    /** Runs the start listener's end callback, once; on the event loop when the exchange's log completed. */
+    void ended() {
+        final Runnable r = onEnd;
+        if (r != null) {
+            onEnd = null;
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                Gateway.LOG.warn("request end callback failed", e);
+            }
         }
     }
 

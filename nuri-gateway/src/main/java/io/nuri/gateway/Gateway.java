@@ -65,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     private final ConcurrentHashMap<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
     private final Map<String, Integer> retiredAge = new HashMap<>();
     private final HeldRequests held = new HeldRequests();
+    private final SpanTags spanTags = new SpanTags();
     /** Per app key: the app's session cookie value -> instance id that set it (cookie affinity). */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, String>> sessions = new ConcurrentHashMap<>();
 
@@ -148,7 +149,7 @@ public final class Gateway implements AutoCloseable {
                     ups[i] = u;
                 }
                 final AppState app = new AppState(ar.namespace(), ar.app(), traffic, ups, balancer(traffic),
-                        budget(ar.key(), traffic), ar.hold());
+                        budget(ar.key(), traffic), ar.hold(), spanTags.bitsFor(ar.key()));
                 appStates.put(ar.key(), app);
                 for (Route r : ar.routes()) {
                     final String host = r.host() == null || r.host().isEmpty() || Route.ANY_HOST.equals(r.host())
@@ -240,6 +241,14 @@ public final class Gateway implements AutoCloseable {
     public int inflight(String instanceId) {
         final AtomicInteger c = inflight.get(instanceId);
         return c == null ? 0 : c.get();
+    }
+
+    /**
+     * The app ("namespace/app") whose exchange a span id names, when this gateway issued it (the
+     * id carries it, see SpanTags); null for any other id. What the service map follows.
+     */
+    public String appOfSpan(String spanId) {
+        return spanTags.appOf(spanId);
     }
 
     /**

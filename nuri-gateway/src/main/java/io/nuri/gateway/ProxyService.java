@@ -71,13 +71,14 @@ final class ProxyService implements HttpService {
                 return gateway.heldRequests().hold(ctx, app, () -> route(ctx, req, requestId, newId, true));
             }
             if (listener != null) {
-                emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, null, TraceContext.from(headers)));
+                emitLater(ctx, listener, new Exchange(gateway, ctx, req, route, headers, clientIp(ctx),
+                        TraceContext.from(headers, app.spanBits)));
             }
             return plain(HttpStatus.SERVICE_UNAVAILABLE, app.noReadyMessage);
         }
 
         final String clientIp = clientIp(ctx);
-        final TraceContext trace = TraceContext.from(headers);
+        final TraceContext trace = TraceContext.from(headers, app.spanBits);
         final RequestHeadersBuilder b = headers.toBuilder();
         if (route.stripPrefix) {
             final String query = ctx.query();
@@ -136,11 +137,15 @@ final class ProxyService implements HttpService {
         final Upstream u = ex == null ? null : ex.lastUpstream();
         final AppState app = ex == null ? null : ex.app;
         final TraceContext t = ex == null ? null : ex.trace;
+        if (ex != null) {
+            ex.ended(); // the start listener's end first: an exchange is never over in one view and under way in another
+        }
         try {
             listener.accept(new RequestSample(app == null ? null : app.namespace, app == null ? null : app.app,
-                    u == null ? null : u.instanceId, u == null ? 0 : u.endpoint.revision(),
+                    app == null ? null : app.key, u == null ? null : u.instanceId, u == null ? 0 : u.endpoint.revision(),
                     ctx.method().name(), ctx.path(), status, log.requestStartTimeNanos(),
-                    log.totalDurationNanos(), clientIp(ctx), ex != null && ex.retried(),
+                    log.totalDurationNanos(), ex == null || ex.clientIp == null ? clientIp(ctx) : ex.clientIp,
+                    ex != null && ex.retried(),
                     ex == null ? null : ex.route.prefix, log.responseLength(), log.requestHeaders(),
                     t == null ? null : t.traceId(), t == null ? null : t.spanId(),
                     t == null ? null : t.parentSpanId(), t == null ? null : t.callerSpanId()));

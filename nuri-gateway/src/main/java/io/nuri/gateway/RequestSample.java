@@ -6,6 +6,8 @@ package io.nuri.gateway;
  *
  * @param namespace the app's namespace; null when no route matched
  * @param app the app's name; null when no route matched
+ * @param appKey "namespace/app", one string per app and routing update (a map key that costs no
+ *     concatenation per request); null when no route matched
  * @param instanceId the instance of the last attempt; null when none was tried
  * @param revision that instance's revision; 0 when none was tried
  * @param status the status sent to the client; 0 when the exchange failed before response headers
@@ -23,7 +25,7 @@ package io.nuri.gateway;
  * @param callerSpanId the gateway span the caller was serving when it made this request, from the
  *     incoming tracestate's {@code nuri} entry (see TraceContext); null for a request from outside
  */
-public record RequestSample(String namespace, String app, String instanceId, int revision, String method,
+public record RequestSample(String namespace, String app, String appKey, String instanceId, int revision, String method,
         String path, int status, long startNanos, long durationNanos, String clientAddress, boolean retried,
         String routePrefix, long responseBytes, com.linecorp.armeria.common.RequestHeaders requestHeaders,
         String traceId, String spanId, String parentSpanId, String callerSpanId) {}

@@ -7,9 +7,10 @@ package io.nuri.gateway;
  *
  * @param namespace the app's namespace
  * @param app the app's name
+ * @param appKey "namespace/app" (as in {@link RequestSample#appKey()})
  * @param startNanos {@link System#nanoTime()} when the request arrived (as in {@link RequestSample#startNanos()})
  * @param traceId the exchange's W3C trace id; null when not traced (WebSocket)
  * @param spanId the gateway's span for the exchange (as in {@link RequestSample#spanId()}); null when not traced
  */
-public record RequestStart(String namespace, String app, String method, String path, long startNanos, String traceId,
+public record RequestStart(String namespace, String app, String appKey, String method, String path, long startNanos, String traceId,
         String spanId) {}

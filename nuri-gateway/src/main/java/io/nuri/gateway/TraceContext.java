@@ -42,20 +42,29 @@ record TraceContext(String traceId, String spanId, String parentSpanId, String c
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    /** Reads the incoming headers and opens the gateway's span. */
+    /** Reads the incoming headers and opens the gateway's span with a fully random id. */
     static TraceContext from(RequestHeaders headers) {
+        return from(headers, 0);
+    }
+
+    /**
+     * Reads the incoming headers and opens the gateway's span; {@code spanBits} are the high 32
+     * bits of the span id ({@link SpanTags#bitsFor}: whose span it is), 0 for a fully random id.
+     */
+    static TraceContext from(RequestHeaders headers, long spanBits) {
         final String incoming = headers.get(TRACEPARENT);
         if (incoming != null && parentOf(incoming) != null && single(headers, TRACEPARENT)) {
             final String traceId = incoming.substring(3, 35);
             final String parent = incoming.substring(36, 52);
             final boolean sampled = (hexValue(incoming.charAt(54)) & 1) == 1;
-            return open(traceId, parent, sampled, headers);
+            return open(traceId, parent, sampled, headers, spanBits);
         }
-        return open(null, null, true, null);
+        return open(null, null, true, null, spanBits);
     }
 
     /** {@code traceId} null: a new trace. The ids are written once into the traceparent and cut out of it. */
-    private static TraceContext open(String traceId, String parent, boolean sampled, RequestHeaders headers) {
+    private static TraceContext open(String traceId, String parent, boolean sampled, RequestHeaders headers,
+            long spanBits) {
         final ThreadLocalRandom r = ThreadLocalRandom.current();
         final char[] tp = new char[55];
         tp[0] = '0';
@@ -68,7 +77,7 @@ record TraceContext(String traceId, String spanId, String parentSpanId, String c
             traceId.getChars(0, 32, tp, 3);
         }
         tp[35] = '-';
-        hex(nonZero(r), tp, 36);
+        hex(spanBits == 0 ? nonZero(r) : spanBits | (r.nextInt() & 0xffff_ffffL), tp, 36);
         tp[52] = '-';
         tp[53] = '0';
         tp[54] = sampled ? '1' : '0';

@@ -48,6 +48,9 @@ class TracingTest extends GatewayTestSupport {
         assertThat(s.spanId()).isEqualTo(span);
         assertThat(s.parentSpanId()).isEqualTo(TraceContextTest.PARENT);
         assertThat(s.callerSpanId()).isEqualTo("aaaabbbbccccdddd");
+        // The span id names its app for the service map; the caller's id is not one this gateway issued.
+        assertThat(gw.appOfSpan(span)).isEqualTo(s.appKey()).isEqualTo(s.namespace() + "/web");
+        assertThat(gw.appOfSpan("aaaabbbbccccdddd")).isNull();
         // The start hook knows the span before the instance answers (the service map needs it then).
         assertThat(starts).singleElement().satisfies(st -> {
             assertThat(st.traceId()).isEqualTo(TraceContextTest.TRACE);

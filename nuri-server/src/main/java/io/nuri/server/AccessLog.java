@@ -1,5 +1,6 @@
 package io.nuri.server;
 
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.nuri.api.codec.Json;
 import io.nuri.gateway.RequestSample;
 import io.nuri.runtime.process.LogFiles;
@@ -215,7 +216,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         com.fasterxml.jackson.core.JsonGenerator generator() throws IOException {
             if (gen == null) {
                 gen = Json.MAPPER.getFactory().createGenerator(buf);
-                gen.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+                gen.setRootValueSeparator(new SerializedString("\n"));
             }
             return gen;
         }
@@ -233,19 +234,51 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         return lastTime;
     }
 
+    // Field names encoded once (Jackson's SerializedString), not per line.
+    private static final SerializedString TIME = new SerializedString("time");
+    private static final SerializedString METHOD = new SerializedString("method");
+    private static final SerializedString PATH = new SerializedString("path");
+    private static final SerializedString STATUS = new SerializedString("status");
+    private static final SerializedString DURATION_MS = new SerializedString("durationMs");
+    private static final SerializedString BYTES = new SerializedString("bytes");
+    private static final SerializedString INSTANCE = new SerializedString("instance");
+    private static final SerializedString REVISION = new SerializedString("revision");
+    private static final SerializedString CLIENT = new SerializedString("client");
+    private static final SerializedString TRACE_ID = new SerializedString("traceId");
+    private static final SerializedString REQUEST_ID_FIELD = new SerializedString("requestId");
+
+    /** Microseconds as a millisecond number with three decimals ("12.345"): exact, and far cheaper than formatting a double. */
+    static String millis(long durationMicros) {
+        long micros = Math.max(0, durationMicros);
+        long frac = micros % 1000;
+        String f = frac < 10 ? "00" + frac : frac < 100 ? "0" + frac : Long.toString(frac);
+        return micros / 1000 + "." + f;
+    }
+
     private void writeJson(com.fasterxml.jackson.core.JsonGenerator g, Entry e) throws IOException {
         g.writeStartObject();
-        g.writeStringField("time", time(e.timeMillis()));
-        g.writeStringField("method", e.method());
-        g.writeStringField("path", e.path());
-        g.writeNumberField("status", e.status());
-        g.writeNumberField("durationMs", e.durationMicros() / 1000.0);
-        g.writeNumberField("bytes", e.bytes());
-        g.writeStringField("instance", e.instance() == null ? "" : e.instance());
-        g.writeNumberField("revision", e.revision());
-        g.writeStringField("client", e.client());
-        g.writeStringField("traceId", e.traceId() == null ? "" : e.traceId());
-        g.writeStringField("requestId", e.requestId() == null ? "" : e.requestId());
+        g.writeFieldName(TIME);
+        g.writeString(time(e.timeMillis()));
+        g.writeFieldName(METHOD);
+        g.writeString(e.method());
+        g.writeFieldName(PATH);
+        g.writeString(e.path());
+        g.writeFieldName(STATUS);
+        g.writeNumber(e.status());
+        g.writeFieldName(DURATION_MS);
+        g.writeNumber(millis(e.durationMicros()));
+        g.writeFieldName(BYTES);
+        g.writeNumber(e.bytes());
+        g.writeFieldName(INSTANCE);
+        g.writeString(e.instance() == null ? "" : e.instance());
+        g.writeFieldName(REVISION);
+        g.writeNumber(e.revision());
+        g.writeFieldName(CLIENT);
+        g.writeString(e.client());
+        g.writeFieldName(TRACE_ID);
+        g.writeString(e.traceId() == null ? "" : e.traceId());
+        g.writeFieldName(REQUEST_ID_FIELD);
+        g.writeString(e.requestId() == null ? "" : e.requestId());
         g.writeEndObject();
     }
 

@@ -1,6 +1,8 @@
 package io.nuri.server;
 
 import com.linecorp.armeria.common.Cookie;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.RequestHeaders;
 import io.nuri.api.spec.ApmSpec;
 import io.nuri.apm.ApmHub;
 import io.nuri.apm.ServiceMap;
@@ -15,8 +17,7 @@ import java.util.function.Consumer;
  * user behind a request is the app's {@code spec.apm} user cookie (default {@code JSESSIONID}, the
  * session cookie of the agencies' Java apps) or user header, else the client address. Requests
  * under way are registered at the gateway's start hook ({@link #started}) so the hub can tell how
- * long they have been running, and their gateway spans go to the service map then, before the app
- * can call another one with them.
+ * long they have been running.
  */
 final class ApmRecorder implements Consumer<RequestSample> {
     private final ApmHub hub;
@@ -39,9 +40,7 @@ final class ApmRecorder implements Consumer<RequestSample> {
 
     /** For {@code GatewayBuilder.requestStartListener}: the returned callback ends the request in the hub. */
     Runnable started(RequestStart s) {
-        // Known as the app's span before the app calls anyone with it (see ServiceMap).
-        serviceMap.spanStarted(s.namespace(), s.app(), s.spanId());
-        return hub.started(s.namespace(), s.app());
+        return hub.startedByKey(s.appKey());
     }
 
     @Override
@@ -49,24 +48,28 @@ final class ApmRecorder implements Consumer<RequestSample> {
         if (s.app() == null) {
             return; // no route matched: not an app's request
         }
-        String user = null;
-        if (s.requestHeaders() != null) {
-            ApmSpec apm = settings.getOrDefault(s.namespace() + '/' + s.app(), ApmSpec.DEFAULTS);
-            if (apm.userHeader() != null) {
-                user = s.requestHeaders().get(apm.userHeader());
-            } else {
-                for (Cookie c : s.requestHeaders().cookies()) {
-                    if (apm.userCookie().equals(c.name())) {
-                        user = c.value();
-                        break;
-                    }
-                }
-            }
-        }
+        String user = s.requestHeaders() == null ? null : user(s.requestHeaders(), s.appKey());
         Transaction t = new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
                 user != null ? user : s.clientAddress(), s.traceId(), s.spanId(), s.parentSpanId(), s.callerSpanId());
-        hub.record(s.namespace(), s.app(), s.routePrefix(), t);
-        serviceMap.record(s.namespace(), s.app(), t);
+        hub.recordByKey(s.appKey(), s.routePrefix(), t);
+        serviceMap.record(s.appKey(), t);
+    }
+
+    /** The app's user cookie or header of the request; null when it has none. */
+    private String user(RequestHeaders headers, String appKey) {
+        ApmSpec apm = settings.getOrDefault(appKey, ApmSpec.DEFAULTS);
+        if (apm.userHeader() != null) {
+            return headers.get(apm.userHeader());
+        }
+        if (!headers.contains(HttpHeaderNames.COOKIE)) {
+            return null; // most API calls: no cookie set to parse
+        }
+        for (Cookie c : headers.cookies()) {
+            if (apm.userCookie().equals(c.name())) {
+                return c.value();
+            }
+        }
+        return null;
     }
 }

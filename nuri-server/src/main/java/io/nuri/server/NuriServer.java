@@ -126,6 +126,9 @@ public final class NuriServer implements AutoCloseable {
                         ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, otlp, accessLog)
                         : null;
                 scaleSignals.gateway(gateway);
+                if (gateway != null) {
+                    serviceMap.spanOwner(gateway::appOfSpan); // the gateway's span ids name their app
+                }
                 InflightSource inflight = gateway == null ? InflightSource.NONE : gateway::inflight;
                 CanaryMetrics canaryMetrics = gateway == null ? CanaryMetrics.NONE : canaries;
                 ControllerSettings cs = ControllerSettings.DEFAULTS.withStopGrace(settings.stopGrace());

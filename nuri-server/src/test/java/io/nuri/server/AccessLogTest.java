@@ -39,6 +39,10 @@ class AccessLogTest {
         assertThat(e.get("path").asText()).isEqualTo("/item/10");
         assertThat(e.get("status").asInt()).isEqualTo(500);
         assertThat(e.get("durationMs").asDouble()).isEqualTo(1.5);
+        assertThat(e.get("durationMs").isNumber()).isTrue();
+        assertThat(AccessLog.millis(5)).isEqualTo("0.005");
+        assertThat(AccessLog.millis(1_500)).isEqualTo("1.500");
+        assertThat(AccessLog.millis(123_456_789)).isEqualTo("123456.789");
         assertThat(e.get("bytes").asLong()).isEqualTo(42);
         assertThat(e.get("instance").asText()).isEqualTo("i-0");
         assertThat(e.get("revision").asInt()).isEqualTo(3);
