@@ -78,6 +78,7 @@ final class AppWindow {
             new PriorityQueue<>(SLOWEST + 1, (a, b) -> Long.compare(a.t().durationMicros(), b.t().durationMicros()));
 
     private final Map<String, Long> lastSeen = new HashMap<>();
+    private Long seenSecond;
     /** Start times (ms) of the requests under way, by a key object per request. */
     private final Map<Object, Long> inFlight = new IdentityHashMap<>();
 
@@ -130,7 +131,10 @@ final class AppWindow {
             mTolerating[m]++;
         }
         if (t.userKey() != null && (lastSeen.size() < MAX_USERS || lastSeen.containsKey(t.userKey()))) {
-            lastSeen.put(t.userKey(), s);
+            if (seenSecond == null || seenSecond != s) {
+                seenSecond = s; // one boxed second for all of its requests, not one per request
+            }
+            lastSeen.put(t.userKey(), seenSecond);
         }
         long n = recorded++;
         recent.add(n, t);

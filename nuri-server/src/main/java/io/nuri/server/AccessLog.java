@@ -157,11 +157,21 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         // separated by '\n'): no tree, no String per line, no generator per line.
         Map<Path, Batch> byFile = new LinkedHashMap<>();
         try {
+            format(batch, byFile);
+            writeOut(byFile);
+        } finally {
+            byFile.values().forEach(b -> b.buf.recycle(spare));
+        }
+    }
+
+    private void format(List<Entry> batch, Map<Path, Batch> byFile) {
+        try {
             for (Entry e : batch) {
-                if (!safe(e.namespace()) || !safe(e.app())) {
+                Path file = path(e.namespace(), e.app());
+                if (file == null) {
                     continue;
                 }
-                Batch b = byFile.computeIfAbsent(path(e.namespace(), e.app()), f -> new Batch());
+                Batch b = byFile.computeIfAbsent(file, f -> new Batch(Buf.take(spare)));
                 writeJson(b.generator(), e);
                 b.lines++;
             }
@@ -172,12 +182,15 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         } catch (IOException ex) {
             throw new java.io.UncheckedIOException(ex); // a ByteArrayOutputStream does not fail
         }
+    }
+
+    private void writeOut(Map<Path, Batch> byFile) {
         long now = System.currentTimeMillis();
         for (Map.Entry<Path, Batch> f : byFile.entrySet()) {
             int lines = f.getValue().lines;
             try {
                 Out out = out(f.getKey());
-                out.write(f.getValue().buf.toByteArray());
+                out.write(f.getValue().buf.view());
                 written.addAndGet(lines);
                 if (out.size > maxBytes) {
                     out.close(); // our own file: rotate closed, reopen empty
@@ -199,19 +212,56 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
 
     private final Map<AppKey, Path> paths = new java.util.HashMap<>(); // writer thread only
 
-    /** The app's file, resolved once (three Path.resolve calls per entry were a measurable share). */
+    /**
+     * The app's file, resolved and checked once (three Path.resolve calls per entry were a
+     * measurable share); null for names that must not become a path.
+     */
     private Path path(String namespace, String app) {
         if (paths.size() > 4096) {
             paths.clear(); // bounded: apps come and go
         }
-        return paths.computeIfAbsent(new AppKey(namespace, app), k -> file(dir, k.namespace(), k.app()));
+        return paths.computeIfAbsent(new AppKey(namespace, app),
+                k -> safe(k.namespace()) && safe(k.app()) ? file(dir, k.namespace(), k.app()) : null);
+    }
+
+    /** Buffers of earlier batches, reused: no new buffer to grow and copy per batch (writer thread only). */
+    private final java.util.ArrayDeque<Buf> spare = new java.util.ArrayDeque<>();
+
+    /** A byte buffer whose contents are written without a copy, kept for the next batch. */
+    private static final class Buf extends java.io.ByteArrayOutputStream {
+        static final int KEEP_AT_MOST = 64;
+        static final int KEEP_UP_TO_BYTES = 1 << 20;
+
+        Buf() {
+            super(16 * 1024);
+        }
+
+        static Buf take(java.util.ArrayDeque<Buf> spare) {
+            Buf b = spare.poll();
+            return b != null ? b : new Buf();
+        }
+
+        ByteBuffer view() {
+            return ByteBuffer.wrap(buf, 0, count);
+        }
+
+        void recycle(java.util.ArrayDeque<Buf> spare) {
+            reset();
+            if (spare.size() < KEEP_AT_MOST && buf.length <= KEEP_UP_TO_BYTES) {
+                spare.push(this);
+            }
+        }
     }
 
     /** One file's lines of a batch. */
     private static final class Batch {
-        final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(16 * 1024);
+        final Buf buf;
         com.fasterxml.jackson.core.JsonGenerator gen;
         int lines;
+
+        Batch(Buf buf) {
+            this.buf = buf;
+        }
 
         com.fasterxml.jackson.core.JsonGenerator generator() throws IOException {
             if (gen == null) {
@@ -349,12 +399,12 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
             this.markedSize = size;
         }
 
-        void write(byte[] bytes) throws IOException {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
+        void write(ByteBuffer buf) throws IOException {
+            int n = buf.remaining();
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            size += bytes.length; // the only writer of this file (rotation happens on this thread, closed)
+            size += n; // the only writer of this file (rotation happens on this thread, closed)
         }
 
         void mark(long now) {

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * breakdowns. One app, so 4 threads contend on one per-app lock (the worst case: the gateway's
  * event loops all serving the same app).
  *
- * <pre>java -jar bench/jmh/target/nuri-bench-jmh.jar ApmRecordBenchmark -wi 3 -w 2s -i 5 -r 2s -f 1</pre>
+ * <pre>java -jar bench/jmh/target/nuri-bench-jmh.jar ApmRecordBenchmark -wi 3 -w 2s -i 5 -r 2s -f 1 -prof gc</pre>
+ * ({@code -prof gc}: bytes allocated per recorded request, {@code gc.alloc.rate.norm}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,6 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ApmRecordBenchmark {
+    /** The gateway hands the hub the app's key it already holds ({@code RequestSample.appKey}). */
+    private static final String APP = "default/web";
     private ApmHub hub;
     private Transaction[] samples;
 
@@ -39,8 +42,11 @@ public class ApmRecordBenchmark {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         for (int i = 0; i < samples.length; i++) {
             // realistic spread: 200s and a few 500s, 1-400 ms, two instances, a few hundred users
+            // and traced, as every request through the gateway is (ids as the gateway writes them)
             samples[i] = new Transaction(0, "GET", "/api/items/" + i, i % 50 == 0 ? 500 : 200,
-                    1000 + r.nextLong(400_000), "web-" + (i % 2), 1, "10.0.0." + (i % 200), "u" + (i % 300), null);
+                    1000 + r.nextLong(400_000), "web-" + (i % 2), 1, "10.0.0." + (i % 200), "u" + (i % 300),
+                    String.format("%016x%016x", r.nextLong() | 1, r.nextLong()), String.format("%016x", r.nextLong() | 1),
+                    null, null);
         }
     }
 
@@ -48,19 +54,19 @@ public class ApmRecordBenchmark {
         Transaction s = samples[ThreadLocalRandom.current().nextInt(samples.length)];
         // now: windows move as in production (a new second every second)
         return new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(), s.durationMicros(),
-                s.instance(), s.revision(), s.client(), s.userKey(), s.traceId());
+                s.instance(), s.revision(), s.client(), s.userKey(), s.traceId(), s.spanId(), null, null);
     }
 
     @Benchmark
     @Threads(1)
     public void record1Thread() {
-        hub.record("default", "web", "/api", next());
+        hub.recordByKey(APP, "/api", next());
     }
 
     @Benchmark
     @Threads(4)
     public void record4Threads() {
-        hub.record("default", "web", "/api", next());
+        hub.recordByKey(APP, "/api", next());
     }
 
     /** The window alone (no breakdowns): what recording cost before per-route and per-instance figures. */
