@@ -45,7 +45,8 @@ final class LogsCommand extends CliCommand {
     @Option(names = "--revision", paramLabel = "N", description = "Search: only instances of revision N.")
     Integer revision;
 
-    @Option(names = "--access", description = "Search the gateway's access log of the app (JSON lines) instead of its instances' logs.")
+    @Option(names = "--access", description = "The gateway's access log of the app (JSON lines) instead of its instances' logs:"
+            + " its tail, -f to follow it, or a search.")
     boolean access;
 
     @Option(names = "--limit", paramLabel = "N", description = "Search: at most N lines (server default 200, max 5000).")
@@ -63,11 +64,12 @@ final class LogsCommand extends CliCommand {
         if (grep != null && regex != null) {
             throw usage("--grep and --regex: give one of them");
         }
-        boolean search = since != null || until != null || revision != null || access || limit != null
-                || format != Output.Format.TABLE || (!follow && (grep != null || regex != null));
+        boolean search = since != null || until != null || revision != null || limit != null
+                || format != Output.Format.TABLE || (!follow && (grep != null || regex != null))
+                || (access && instance != null);
         if (follow && search) {
-            throw usage("-f follows new lines (filtered by --grep/--regex); --since, --until, --revision, --access,"
-                    + " --limit and -o are for a search, without -f");
+            throw usage("-f follows new lines (filtered by --grep/--regex); --since, --until, --revision, --limit, -o"
+                    + " and --instance with --access are for a search, without -f");
         }
         if (follow && regex != null) {
             try {
@@ -82,7 +84,7 @@ final class LogsCommand extends CliCommand {
         if (search) {
             return search(api);
         }
-        String path = Api.appPath(ns(), app, "logs");
+        String path = access ? Api.appPath(ns(), app, "logs", "access") : Api.appPath(ns(), app, "logs");
         String notFound = Api.notFound(ns(), app);
         String tailText = tail == null ? null : tail.toString();
         if (!follow) {
@@ -197,7 +199,7 @@ final class LogsCommand extends CliCommand {
         if (!followFilter.test(line)) {
             return;
         }
-        cli.out.println(instance != null ? line : "[" + Output.text(d, "instance") + "] " + line);
+        cli.out.println(instance != null || access ? line : "[" + Output.text(d, "instance") + "] " + line);
         cli.out.flush();
     }
 }

@@ -7,8 +7,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.sse.ServerSentEvent;
-import com.linecorp.armeria.common.stream.StreamMessage;
-import com.linecorp.armeria.common.stream.StreamWriter;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Default;
@@ -18,7 +16,6 @@ import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
 import com.linecorp.armeria.server.annotation.Post;
 import com.linecorp.armeria.server.annotation.Put;
-import com.linecorp.armeria.server.streaming.ServerSentEvents;
 import io.nuri.api.codec.Json;
 import io.nuri.api.codec.SpecException;
 import io.nuri.api.model.AppStatus;
@@ -186,26 +183,16 @@ final class ApiService {
             }
             return HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, text.toString());
         }
-        ctx.clearRequestTimeout(); // a follow lasts until the client goes away
-        StreamWriter<ServerSentEvent> stream = StreamMessage.streaming();
-        List<AutoCloseable> followers = new ArrayList<>();
-        for (String id : ids) {
-            for (String line : logs.tail(id, tail)) {
-                stream.tryWrite(logEvent(id, line));
-            }
-            followers.add(logs.follow(id, line -> stream.tryWrite(logEvent(id, line))));
-        }
-        stream.whenComplete().handle((v, e) -> {
-            for (AutoCloseable f : followers) {
-                try {
-                    f.close();
-                } catch (Exception ignored) {
-                    // the client is gone; nothing to tell
+        return LogStream.of(ctx, emit -> {
+            List<AutoCloseable> followers = new ArrayList<>();
+            for (String id : ids) {
+                for (String line : logs.tail(id, tail)) {
+                    emit.accept(logEvent(id, line));
                 }
+                followers.add(logs.follow(id, line -> emit.accept(logEvent(id, line))));
             }
-            return null;
+            return followers;
         });
-        return ServerSentEvents.fromPublisher(stream);
     }
 
     @Get("/api/v1/version")

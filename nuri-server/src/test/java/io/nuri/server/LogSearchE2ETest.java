@@ -176,6 +176,29 @@ class LogSearchE2ETest {
             ServerProcess.CliResult badCli = server.nuri("logs", "web", "--regex", "order-(");
             assertThat(badCli.code()).isNotZero();
             assertThat(badCli.err()).contains("regex:");
+
+            // the access log's tail, and following it: a request sent after the follow began arrives as an event
+            ServerProcess.CliResult tailed = server.nuri("logs", "web", "--access", "--tail", "3");
+            assertThat(tailed.code()).as(tailed.err()).isZero();
+            assertThat(tailed.out().lines().toList()).hasSize(3).allSatisfy(l -> assertThat(l).startsWith("{\"time\":"));
+            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                HttpRequest follow = HttpRequest.newBuilder(URI.create(server.url()
+                                + "/api/v1/namespaces/default/apps/web/logs/access?follow=true&tail=0"))
+                        .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").build();
+                HttpResponse<java.util.stream.Stream<String>> r = http.sendAsync(follow, HttpResponse.BodyHandlers.ofLines())
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS); // the headers come at once, before any line
+                assertThat(r.statusCode()).isEqualTo(200);
+                Thread reader = Thread.ofVirtual().start(() -> r.body().forEach(events::add));
+                try {
+                    send(http, server.gatewayUrl() + "/log?line=followed", "req-followed");
+                    await("the followed request's access-log line").atMost(Duration.ofSeconds(30))
+                            .until(() -> events.stream().anyMatch(ev -> ev.startsWith("data:") && ev.contains("req-followed")));
+                } finally {
+                    reader.interrupt();
+                    r.body().close();
+                }
+            }
         }
     }
 

@@ -11,6 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows one instance log like {@code tail -F}: each {@link #poll()} returns the complete lines
@@ -41,6 +44,32 @@ public final class LogFollower implements AutoCloseable {
         this.firstRotated = LogFiles.rotated(file, 1);
         this.offset = fromStart ? 0 : sizeOrZero(file);
         this.lastBytes = bytesBefore(file, offset);
+    }
+
+    /**
+     * Delivers every new line {@code follower} finds to {@code sink}, on a virtual thread polling
+     * every 200 ms, until the returned handle is closed (which closes the follower).
+     */
+    public static AutoCloseable follow(LogFollower follower, Consumer<String> sink) {
+        AtomicBoolean open = new AtomicBoolean(true);
+        Thread th = Thread.ofVirtual().name("nuri-log-follow-" + follower.file().getFileName()).start(() -> {
+            while (open.get()) {
+                try {
+                    follower.poll().forEach(sink);
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(LogFollower.class).debug("log follower of {} failed", follower.file(), e);
+                    return;
+                }
+            }
+        });
+        return () -> {
+            open.set(false);
+            follower.close();
+            th.interrupt();
+        };
     }
 
     public Path file() {

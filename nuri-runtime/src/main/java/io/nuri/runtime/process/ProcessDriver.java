@@ -1010,26 +1010,7 @@ public final class ProcessDriver implements Driver {
      * every 200 ms) until the returned handle is closed.
      */
     public AutoCloseable follow(String instanceId, Consumer<String> sink) {
-        LogFollower f = follower(instanceId);
-        AtomicBoolean open = new AtomicBoolean(true);
-        Thread th = Thread.ofVirtual().name("nuri-log-follow-" + instanceId).start(() -> {
-            while (open.get()) {
-                try {
-                    f.poll().forEach(sink);
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    log.debug("log follower of instance={} failed", instanceId, e);
-                    return;
-                }
-            }
-        });
-        return () -> {
-            open.set(false);
-            f.close();
-            th.interrupt();
-        };
+        return LogFollower.follow(follower(instanceId), sink);
     }
 
     // ---------------------------------------------------------------- close

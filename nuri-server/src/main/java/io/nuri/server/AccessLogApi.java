@@ -1,0 +1,74 @@
+package io.nuri.server;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.sse.ServerSentEvent;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.annotation.Blocking;
+import com.linecorp.armeria.server.annotation.Default;
+import com.linecorp.armeria.server.annotation.ExceptionHandler;
+import com.linecorp.armeria.server.annotation.Get;
+import com.linecorp.armeria.server.annotation.Param;
+import io.nuri.api.codec.Json;
+import io.nuri.runtime.process.LogFiles;
+import io.nuri.runtime.process.LogFollower;
+import io.nuri.store.Store;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * The gateway's access log of an app, read like an instance log: the last lines, and with
+ * {@code follow=true} every new line as a server-sent event until the client goes away
+ * ({@code nuri logs APP --access [-f]}). Searching it is {@link LogSearchApi}'s {@code source=access}.
+ */
+@Blocking
+@ExceptionHandler(ApiErrors.class)
+final class AccessLogApi {
+    static final int MAX_TAIL = 10_000;
+
+    private final Store store;
+    private final Path logsDir;
+    private final AccessLog accessLog; // null without a gateway
+
+    AccessLogApi(Store store, Path logsDir, AccessLog accessLog) {
+        this.store = store;
+        this.logsDir = logsDir;
+        this.accessLog = accessLog;
+    }
+
+    @Get("/api/v1/namespaces/{ns}/apps/{name}/logs/access")
+    public HttpResponse access(ServiceRequestContext ctx, @Param("ns") String ns, @Param("name") String name,
+            @Param("tail") @Default("100") int tail, @Param("follow") @Default("false") boolean follow)
+            throws IOException {
+        if (store.app(ns, name).isEmpty()) {
+            throw new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\"");
+        }
+        if (tail < 0 || tail > MAX_TAIL) {
+            throw new IllegalArgumentException("tail: must be between 0 and " + MAX_TAIL + ", got " + tail);
+        }
+        if (accessLog == null) {
+            throw new IllegalArgumentException("this server runs no gateway, so it keeps no access log"
+                    + " (on Kubernetes the access log lives with the cluster's ingress or gateway)");
+        }
+        Path file = AccessLog.file(logsDir, ns, name);
+        List<String> last = LogFiles.tail(file, tail, AccessLog.DEFAULT_KEPT);
+        if (!follow) {
+            StringBuilder text = new StringBuilder();
+            last.forEach(line -> text.append(line).append('\n'));
+            return HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, text.toString());
+        }
+        // from the end the tail was read at: a line written in between is in neither (as tail -F)
+        return LogStream.of(ctx, emit -> {
+            last.forEach(line -> emit.accept(event(line)));
+            return List.of(LogFollower.follow(new LogFollower(file, false), line -> emit.accept(event(line))));
+        });
+    }
+
+    private static ServerSentEvent event(String line) {
+        return ServerSentEvent.builder().event("log")
+                .data(Json.write(Json.MAPPER.createObjectNode().put("source", "access").put("line", line))).build();
+    }
+}
