@@ -9,7 +9,6 @@ import io.nuri.api.model.StoredApp;
 import io.nuri.kubernetes.AppClusterStatus;
 import io.nuri.kubernetes.KubernetesSync;
 import io.nuri.store.Store;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -21,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,23 +167,9 @@ final class KubernetesBackend implements AutoCloseable {
         return true;
     }
 
-    /** Pod logs for {@code nuri logs}: the tail from the API server; following is not offered yet. */
+    /** Pod logs for {@code nuri logs}: tail, follow and search through the API server. */
     LogSource logSource() {
-        return new LogSource() {
-            @Override
-            public List<String> tail(String instanceId, int lines) throws IOException {
-                Instance i = store.instance(instanceId).orElseThrow(() -> new IOException("no instance " + instanceId));
-                String log = client.pods().inNamespace(sync.options().namespace() != null ? sync.options().namespace() : i.namespace())
-                        .withName(instanceId).tailingLines(lines).getLog();
-                return log == null ? List.of() : log.lines().toList();
-            }
-
-            @Override
-            public AutoCloseable follow(String instanceId, Consumer<String> onLine) {
-                throw new UnsupportedOperationException("following pod logs is not supported by the kubernetes driver yet; "
-                        + "use kubectl logs -f " + instanceId);
-            }
-        };
+        return new PodLogs(store, client, ns -> sync.options().namespace() != null ? sync.options().namespace() : ns);
     }
 
     @Override
