@@ -177,4 +177,15 @@ class PodLogsTest {
                 new LogSearch.Query(l -> true, Long.MIN_VALUE, Long.MAX_VALUE, 10, 1000));
         assertThat(none.hits()).isEmpty();
     }
+
+    @Test
+    void followReadsThePodsNewLinesUntilClosed() throws Exception {
+        server.expect().get().withPath("/api/v1/namespaces/agency/pods/portal-b/log?pretty=false&container=portal"
+                + "&tailLines=0&follow=true").andReturn(200, "one\ntwo\n").always();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AutoCloseable follow = new PodLogs(store, client, ns -> "agency").follow("portal-b", seen::add)) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .untilAsserted(() -> assertThat(seen).containsExactly("one", "two"));
+        }
+    }
 }
