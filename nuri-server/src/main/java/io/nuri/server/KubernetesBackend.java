@@ -7,6 +7,7 @@ import io.nuri.api.model.Instance;
 import io.nuri.api.model.InstanceState;
 import io.nuri.api.model.StoredApp;
 import io.nuri.kubernetes.AppClusterStatus;
+import io.nuri.kubernetes.AppManifests;
 import io.nuri.kubernetes.KubernetesSync;
 import io.nuri.store.Store;
 import java.time.Clock;
@@ -127,10 +128,11 @@ final class KubernetesBackend implements AutoCloseable {
                 tx.appendEvent(Event.warning(ns, name, null, "NotMapped", String.join("; ", r.notMapped())));
             }
             Set<String> seen = new HashSet<>();
+            String specHash = AppManifests.specHash(stored.app());
             for (AppClusterStatus.PodInstance pod : status.pods()) {
                 seen.add(pod.name());
                 Instance existing = tx.instance(pod.name()).orElse(null);
-                Instance next = toInstance(stored, pod, existing);
+                Instance next = toInstance(stored, specHash, pod, existing);
                 if (existing == null || !existing.equals(next)) {
                     tx.putInstance(next);
                 }
@@ -144,12 +146,18 @@ final class KubernetesBackend implements AutoCloseable {
         });
     }
 
-    private Instance toInstance(StoredApp app, AppClusterStatus.PodInstance pod, Instance existing) {
+    /**
+     * A pod made from the current spec (its {@code nuri.io/spec-hash}) runs the app's revision; one
+     * made from an older spec keeps the revision it was first seen at, so a rollout's old and new
+     * pods differ by revision (log search's revision filter, {@code get instances}).
+     */
+    private Instance toInstance(StoredApp app, String specHash, AppClusterStatus.PodInstance pod, Instance existing) {
         Instant now = clock.instant();
         InstanceState state = InstanceState.valueOf(pod.state());
         Instance.Builder b = existing != null ? existing.toBuilder() : new Instance.Builder()
                 .id(pod.name()).namespace(app.namespace()).app(app.name()).createdAt(now);
-        return b.revision(app.revision()).state(state).pid(0).port(0).restarts(pod.restarts())
+        boolean older = existing != null && pod.specHash() != null && !pod.specHash().equals(specHash);
+        return b.revision(older ? existing.revision() : app.revision()).state(state).pid(0).port(0).restarts(pod.restarts())
                 .reason(pod.reason() != null ? pod.reason() : "pod " + pod.phase() + (pod.node() == null ? "" : " on " + pod.node()))
                 .build();
     }
