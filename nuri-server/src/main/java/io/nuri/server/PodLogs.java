@@ -134,8 +134,8 @@ final class PodLogs implements LogSource {
                     bytes.write(buf, 0, n);
                 }
             } catch (KubernetesClientException e) {
-                if (e.getCode() == 404 || previous && e.getCode() == 400) {
-                    // the pod is gone, or it kept no previous container's log
+                if (e.getCode() == 404 || e.getCode() == 400) {
+                    // the pod is gone (404), its container waits to start, or none ran before it (400): no log
                     return new LogSearch.Fetched(List.of(), 0, false);
                 }
                 throw new IOException("log of pod " + instance + (previous ? " (previous container)" : "") + ": "

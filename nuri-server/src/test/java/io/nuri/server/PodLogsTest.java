@@ -165,17 +165,23 @@ class PodLogsTest {
     }
 
     @Test
-    void aDeletedPodHasNoLinesAndLogSearchFindsTheRest() throws Exception {
+    void aDeletedOrStartingPodHasNoLinesAndLogSearchFindsTheRest() throws Exception {
         store.write(tx -> {
             tx.putInstance(pod("portal-gone", 2, 0)); // not on the cluster any more: 404
+            tx.putInstance(pod("portal-pending", 2, 0));
             return null;
         });
+        server.expect().get().withPath(LOG.formatted("portal-pending", "")).andReturn(400, """
+                {"kind":"Status","apiVersion":"v1","status":"Failure","reason":"BadRequest","code":400,
+                 "message":"container \\"portal\\" in pod \\"portal-pending\\" is waiting to start: ContainerCreating"}
+                """).always();
         assertThat(lines(search("pool", null, null, null, null, null, 1 << 20)))
                 .containsExactly("portal-b@2 2026-11-25T08:00:25Z ERROR pool exhausted");
         LogSearch.Result none = LogSearch.search(new PodLogs(store, client, ns -> "agency").searchSources("default", "portal")
-                .stream().filter(l -> l.instance().equals("portal-gone")).toList(),
+                .stream().filter(l -> List.of("portal-gone", "portal-pending").contains(l.instance())).toList(),
                 new LogSearch.Query(l -> true, Long.MIN_VALUE, Long.MAX_VALUE, 10, 1000));
         assertThat(none.hits()).isEmpty();
+        assertThat(none.truncated()).isFalse();
     }
 
     @Test
