@@ -370,8 +370,8 @@ public final class AppManifests {
                 .withAnnotations(annotations.isEmpty() ? null : annotations).build();
     }
 
-    /** SHA-256 of the spec as JSON: changes exactly when the App does. */
-    static String specHash(App app) {
+    /** SHA-256 of the spec as JSON: changes exactly when the App does (pods carry it as {@link #SPEC_HASH}). */
+    public static String specHash(App app) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(Json.write(app.spec()).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d);

@@ -7,9 +7,9 @@ import io.nuri.api.model.Instance;
 import io.nuri.api.model.InstanceState;
 import io.nuri.api.model.StoredApp;
 import io.nuri.kubernetes.AppClusterStatus;
+import io.nuri.kubernetes.AppManifests;
 import io.nuri.kubernetes.KubernetesSync;
 import io.nuri.store.Store;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,10 +128,11 @@ final class KubernetesBackend implements AutoCloseable {
                 tx.appendEvent(Event.warning(ns, name, null, "NotMapped", String.join("; ", r.notMapped())));
             }
             Set<String> seen = new HashSet<>();
+            String specHash = AppManifests.specHash(stored.app());
             for (AppClusterStatus.PodInstance pod : status.pods()) {
                 seen.add(pod.name());
                 Instance existing = tx.instance(pod.name()).orElse(null);
-                Instance next = toInstance(stored, pod, existing);
+                Instance next = toInstance(stored, specHash, pod, existing);
                 if (existing == null || !existing.equals(next)) {
                     tx.putInstance(next);
                 }
@@ -146,12 +146,18 @@ final class KubernetesBackend implements AutoCloseable {
         });
     }
 
-    private Instance toInstance(StoredApp app, AppClusterStatus.PodInstance pod, Instance existing) {
+    /**
+     * A pod made from the current spec (its {@code nuri.io/spec-hash}) runs the app's revision; one
+     * made from an older spec keeps the revision it was first seen at, so a rollout's old and new
+     * pods differ by revision (log search's revision filter, {@code get instances}).
+     */
+    private Instance toInstance(StoredApp app, String specHash, AppClusterStatus.PodInstance pod, Instance existing) {
         Instant now = clock.instant();
         InstanceState state = InstanceState.valueOf(pod.state());
         Instance.Builder b = existing != null ? existing.toBuilder() : new Instance.Builder()
                 .id(pod.name()).namespace(app.namespace()).app(app.name()).createdAt(now);
-        return b.revision(app.revision()).state(state).pid(0).port(0).restarts(pod.restarts())
+        boolean older = existing != null && pod.specHash() != null && !pod.specHash().equals(specHash);
+        return b.revision(older ? existing.revision() : app.revision()).state(state).pid(0).port(0).restarts(pod.restarts())
                 .reason(pod.reason() != null ? pod.reason() : "pod " + pod.phase() + (pod.node() == null ? "" : " on " + pod.node()))
                 .build();
     }
@@ -169,23 +175,9 @@ final class KubernetesBackend implements AutoCloseable {
         return true;
     }
 
-    /** Pod logs for {@code nuri logs}: the tail from the API server; following is not offered yet. */
+    /** Pod logs for {@code nuri logs}: tail, follow and search through the API server. */
     LogSource logSource() {
-        return new LogSource() {
-            @Override
-            public List<String> tail(String instanceId, int lines) throws IOException {
-                Instance i = store.instance(instanceId).orElseThrow(() -> new IOException("no instance " + instanceId));
-                String log = client.pods().inNamespace(sync.options().namespace() != null ? sync.options().namespace() : i.namespace())
-                        .withName(instanceId).tailingLines(lines).getLog();
-                return log == null ? List.of() : log.lines().toList();
-            }
-
-            @Override
-            public AutoCloseable follow(String instanceId, Consumer<String> onLine) {
-                throw new UnsupportedOperationException("following pod logs is not supported by the kubernetes driver yet; "
-                        + "use kubectl logs -f " + instanceId);
-            }
-        };
+        return new PodLogs(store, client, ns -> sync.options().namespace() != null ? sync.options().namespace() : ns);
     }
 
     @Override

@@ -30,7 +30,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Log search (docs/apm.md, "Log search"): the app's instance logs, or the gateway's access log
- * with {@code source=access}, by text or regex and time range, newest first, bounded.
+ * with {@code source=access}, by text or regex and time range, newest first, bounded. The instance
+ * logs are the process driver's files or, with the Kubernetes driver, the pod logs ({@link PodLogs}).
  */
 @Blocking
 @ExceptionHandler(ApiErrors.class)
@@ -86,8 +87,11 @@ final class LogSearchApi {
         if (from > to) {
             throw new IllegalArgumentException("since: after until");
         }
-        List<LogSearch.Source> sources;
+        List<LogSearch.Log> sources;
         Predicate<String> matcher;
+        if (access && logs.accessLogMissing() != null) {
+            throw new IllegalArgumentException(logs.accessLogMissing());
+        }
         if (access) {
             sources = List.of(new LogSearch.Source("", 0, AccessLog.file(logsDir, ns, name), AccessLog.DEFAULT_KEPT));
             matcher = instance.isEmpty() && revision.isEmpty() ? text : text.and(line -> {

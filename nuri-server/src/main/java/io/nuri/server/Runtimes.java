@@ -43,9 +43,9 @@ final class Runtimes {
             }
 
             @Override
-            public List<io.nuri.runtime.process.LogSearch.Source> searchSources(String namespace, String app)
+            public List<io.nuri.runtime.process.LogSearch.Log> searchSources(String namespace, String app)
                     throws IOException {
-                return process.logSources(namespace, app);
+                return List.copyOf(process.logSources(namespace, app));
             }
         };
     }

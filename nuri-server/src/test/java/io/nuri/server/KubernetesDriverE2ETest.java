@@ -77,6 +77,16 @@ class KubernetesDriverE2ETest {
                     assertThat(i.path("state").asText()).isEqualTo("Ready");
                 });
             });
+            // log search reads the pod's log through the API server (kubelet timestamps become the lines' times)
+            server.expect().get().withPath("/api/v1/namespaces/agency/pods/portal-7d9f-abc/log?pretty=false&container=portal"
+                    + "&tailLines=" + PodLogs.SEARCH_TAIL_LINES + "&timestamps=true")
+                    .andReturn(200, "2026-11-25T03:00:00.5Z started\n2026-11-25T03:00:01Z GET /orders 200\n").always();
+            var search = nuri.nuri("logs", "portal", "--grep", "orders");
+            assertThat(search.out()).as("logs --grep; err: %s", search.err())
+                    .isEqualTo("2026-11-25T03:00:01Z [portal-7d9f-abc] GET /orders 200\n");
+            var access = nuri.nuri("logs", "portal", "--access", "--grep", "x");
+            assertThat(access.code()).isNotZero();
+            assertThat(access.err()).contains("access log lives with the gateway");
             // the cluster's own events about the app's pods come through as Nuri events
             client.v1().events().inNamespace("agency").resource(new io.fabric8.kubernetes.api.model.EventBuilder()
                     .withNewMetadata().withName("portal-7d9f-abc.1").withNamespace("agency").endMetadata()

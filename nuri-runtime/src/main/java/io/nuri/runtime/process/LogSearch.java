@@ -27,14 +27,47 @@ import java.util.function.Predicate;
  *
  * <p>Each file is read backwards in 64 KiB chunks; the files are merged by a priority queue on
  * each one's next line time, so hits are in time order whatever the number of instances.
+ *
+ * <p>A log that is not a local file ({@link Remote}, e.g. a pod log from the Kubernetes API) is
+ * read whole into memory by its owner, within its share of the byte budget, and then goes through
+ * the same merge, time range, matcher, limit and deadline as the files.
  */
 public final class LogSearch {
     private static final int CHUNK = 64 * 1024;
 
     private LogSearch() {}
 
+    /** One instance's log as search sees it before reading it. */
+    public sealed interface Log permits Source, Remote {
+        String instance();
+
+        int revision();
+    }
+
     /** One log: the live file {@code log} and {@code log.1 .. log.kept}. */
-    public record Source(String instance, int revision, Path log, int kept) {}
+    public record Source(String instance, int revision, Path log, int kept) implements Log {}
+
+    /** A log read by its owner when searched, e.g. over the network. */
+    public non-sealed interface Remote extends Log {
+        /**
+         * Reads the lines the query may need, at most {@code maxBytes}, oldest first. Lines after
+         * the deadline or the byte bound are left out and {@link Fetched#cut} said.
+         */
+        Fetched fetch(Query q, long maxBytes) throws IOException;
+    }
+
+    /**
+     * @param lines oldest first, each with its time
+     * @param bytes read for them (counted against {@code maxBytes})
+     * @param cut lines in the range may have been left out (a bound was reached): the answer is truncated
+     */
+    public record Fetched(List<Line> lines, long bytes, boolean cut) {
+        public Fetched {
+            lines = List.copyOf(lines);
+        }
+    }
+
+    public record Line(long timeMillis, String text) {}
 
     /**
      * @param matcher applied to each line in the time range
@@ -57,23 +90,46 @@ public final class LogSearch {
                 throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: > 0)");
             }
         }
+
+        /** True once the deadline (if any) has passed. */
+        public boolean pastDeadline() {
+            return deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos > 0;
+        }
     }
 
     public record Hit(String instance, int revision, long timeMillis, String line) {}
 
     public record Result(List<Hit> hits, boolean truncated, long bytesScanned) {}
 
-    public static Result search(List<Source> sources, Query q) throws IOException {
+    public static Result search(List<? extends Log> logs, Query q) throws IOException {
         List<Cursor> cursors = new ArrayList<>();
         Budget budget = new Budget(q.maxBytes());
+        boolean cut = false;
         try {
             int order = 0;
-            for (Source s : sources) {
-                for (int n = 0; n <= s.kept(); n++) {
-                    Path f = n == 0 ? s.log() : LogFiles.rotated(s.log(), n);
-                    Cursor c = Cursor.open(s, f, order++, q, budget);
-                    if (c != null) {
-                        cursors.add(c);
+            int remotesLeft = (int) logs.stream().filter(Remote.class::isInstance).count();
+            for (Log log : logs) {
+                switch (log) {
+                    case Source s -> {
+                        for (int n = 0; n <= s.kept(); n++) {
+                            Path f = n == 0 ? s.log() : LogFiles.rotated(s.log(), n);
+                            Cursor c = FileCursor.open(s, f, order++, q, budget);
+                            if (c != null) {
+                                cursors.add(c);
+                            }
+                        }
+                    }
+                    case Remote r -> {
+                        // each remote log gets an equal share of what is left, so the first cannot starve the rest
+                        long share = (budget.max - budget.used) / remotesLeft--;
+                        if (share < 1 || q.pastDeadline()) {
+                            cut = true;
+                            continue;
+                        }
+                        Fetched f = r.fetch(q, share);
+                        budget.used += f.bytes();
+                        cut |= f.cut();
+                        cursors.add(new MemoryCursor(r, order++, f.lines()));
                     }
                 }
             }
@@ -93,20 +149,19 @@ public final class LogSearch {
                     break;
                 }
                 // a slow regex: stop at the deadline (System.nanoTime() every 256 lines)
-                if ((++checked & 255) == 0 && q.deadlineNanos() != Long.MAX_VALUE
-                        && System.nanoTime() - q.deadlineNanos() > 0) {
+                if ((++checked & 255) == 0 && q.pastDeadline()) {
                     truncated = true;
                     break;
                 }
                 Cursor c = queue.poll();
                 if (c.nextTime >= q.sinceMillis() && c.nextTime <= q.untilMillis() && q.matcher().test(c.nextLine)) {
-                    hits.add(new Hit(c.source.instance(), c.source.revision(), c.nextTime, c.nextLine));
+                    hits.add(new Hit(c.log.instance(), c.log.revision(), c.nextTime, c.nextLine));
                 }
                 if (c.advance()) {
                     queue.add(c);
                 }
             }
-            return new Result(List.copyOf(hits), truncated || budget.exhausted, budget.used);
+            return new Result(List.copyOf(hits), truncated || cut || budget.exhausted, budget.used);
         } finally {
             for (Cursor c : cursors) {
                 c.close();
@@ -124,10 +179,49 @@ public final class LogSearch {
         }
     }
 
-    /** Reads one file's lines backwards between the byte bounds the index gives for the time range. */
-    private static final class Cursor {
-        final Source source;
+    /** One log's lines, newest first: {@link #advance} moves to the previous line. */
+    private abstract static class Cursor {
+        final Log log;
         final int order;
+        String nextLine;
+        long nextTime;
+
+        Cursor(Log log, int order) {
+            this.log = log;
+            this.order = order;
+        }
+
+        /** Moves to the previous line; false when this log has nothing more in range. */
+        abstract boolean advance() throws IOException;
+
+        void close() {}
+    }
+
+    /** A remote log's lines, already read, oldest first. */
+    private static final class MemoryCursor extends Cursor {
+        final List<Line> lines;
+        int next;
+
+        MemoryCursor(Log log, int order, List<Line> lines) {
+            super(log, order);
+            this.lines = lines;
+            this.next = lines.size();
+        }
+
+        @Override
+        boolean advance() {
+            if (next == 0) {
+                return false;
+            }
+            Line l = lines.get(--next);
+            nextLine = l.text();
+            nextTime = l.timeMillis();
+            return true;
+        }
+    }
+
+    /** Reads one file's lines backwards between the byte bounds the index gives for the time range. */
+    private static final class FileCursor extends Cursor {
         final Budget budget;
         final FileChannel ch;
         final long[] markOffsets;
@@ -141,13 +235,10 @@ public final class LogSearch {
         long accEnd; // end (exclusive) of the next line to return
         boolean first = true;
         boolean done;
-        String nextLine;
-        long nextTime;
 
-        private Cursor(Source source, int order, Budget budget, FileChannel ch, List<LogIndex.Mark> marks, long mtime,
+        private FileCursor(Source source, int order, Budget budget, FileChannel ch, List<LogIndex.Mark> marks, long mtime,
                 long size, long lo, long hi) {
-            this.source = source;
-            this.order = order;
+            super(source, order);
             this.budget = budget;
             this.ch = ch;
             this.markOffsets = marks.stream().mapToLong(LogIndex.Mark::offset).toArray();
@@ -160,7 +251,7 @@ public final class LogSearch {
             this.dropPartialTop = hi < size;
         }
 
-        static Cursor open(Source s, Path f, int order, Query q, Budget budget) throws IOException {
+        static FileCursor open(Source s, Path f, int order, Query q, Budget budget) throws IOException {
             long size;
             long mtime;
             try {
@@ -205,10 +296,10 @@ public final class LogSearch {
             } catch (NoSuchFileException e) {
                 return null;
             }
-            return new Cursor(s, order, budget, ch, marks, mtime, size, lo, hi);
+            return new FileCursor(s, order, budget, ch, marks, mtime, size, lo, hi);
         }
 
-        /** Moves to the previous line; false when this file has nothing more in range. */
+        @Override
         boolean advance() throws IOException {
             while (!done) {
                 if (accEnd <= lo) {
@@ -291,6 +382,7 @@ public final class LogSearch {
             return lo < markOffsets.length ? markTimes[lo] : mtime;
         }
 
+        @Override
         void close() {
             try {
                 ch.close();

@@ -147,6 +147,57 @@ class LogSearchTest {
         assertThat(inTime.hits()).hasSize(1000);
     }
 
+    /** A log read elsewhere (a pod log): its lines and bytes as the owner returns them, the shares it was given. */
+    private record Fetching(String instance, int revision, LogSearch.Fetched fetched, List<Long> shares)
+            implements LogSearch.Remote {
+        Fetching(String instance, int revision, LogSearch.Fetched fetched) {
+            this(instance, revision, fetched, new java.util.ArrayList<>());
+        }
+
+        @Override
+        public LogSearch.Fetched fetch(LogSearch.Query q, long maxBytes) {
+            shares.add(maxBytes);
+            return fetched;
+        }
+    }
+
+    @Test
+    void remoteLogsGoThroughTheSameMergeRangeAndLimitAsFiles() throws Exception {
+        Path log = dir.resolve("i1.log");
+        write(log, T0 + 1000, "file GET /a");
+        Fetching pod = new Fetching("pod-1", 4, new LogSearch.Fetched(List.of(new LogSearch.Line(T0, "pod GET /old"),
+                new LogSearch.Line(T0 + 2000, "pod POST /b"), new LogSearch.Line(T0 + 3000, "pod GET /c")), 40, false));
+        Fetching other = new Fetching("pod-2", 4, new LogSearch.Fetched(List.of(), 0, false));
+
+        LogSearch.Result r = LogSearch.search(List.of(new LogSearch.Source("i1", 3, log, 2), pod, other),
+                query("GET", T0 + 500, Long.MAX_VALUE, 100, 1000));
+
+        assertThat(lines(r)).containsExactly("pod GET /c", "file GET /a");
+        assertThat(r.hits()).extracting(LogSearch.Hit::instance).containsExactly("pod-1", "i1");
+        assertThat(r.hits()).extracting(LogSearch.Hit::revision).containsExactly(4, 3);
+        assertThat(r.bytesScanned()).isEqualTo(12 + 40);
+        assertThat(r.truncated()).isFalse();
+        // the budget shared equally by the remote logs (files, read during the merge, take what is left)
+        assertThat(pod.shares()).containsExactly(500L);
+        assertThat(other.shares()).as("what the first left").containsExactly(1000L - 40);
+        assertThat(LogSearch.search(List.of(pod), query("GET", Long.MIN_VALUE, Long.MAX_VALUE, 1, 1000)).truncated())
+                .as("limit").isTrue();
+    }
+
+    @Test
+    void aRemoteLogCutByItsBoundOrTheDeadlineMakesTheAnswerTruncated() throws Exception {
+        Fetching cut = new Fetching("pod-1", 1, new LogSearch.Fetched(List.of(new LogSearch.Line(T0, "x")), 1, true));
+        LogSearch.Result r = LogSearch.search(List.of(cut), query("x", Long.MIN_VALUE, Long.MAX_VALUE, 100, 1000));
+        assertThat(lines(r)).containsExactly("x");
+        assertThat(r.truncated()).isTrue();
+
+        Fetching whole = new Fetching("pod-1", 1, new LogSearch.Fetched(List.of(new LogSearch.Line(T0, "x")), 1, false));
+        LogSearch.Result late = LogSearch.search(List.of(whole),
+                new LogSearch.Query(l -> true, Long.MIN_VALUE, Long.MAX_VALUE, 100, 1000, System.nanoTime() - 1));
+        assertThat(whole.shares()).as("not fetched after the deadline").isEmpty();
+        assertThat(late.truncated()).isTrue();
+    }
+
     @Test
     void aTornIndexRecordIsIgnored() throws Exception {
         Path log = dir.resolve("i1.log");
