@@ -36,8 +36,12 @@ class LogFilesTest {
     @Test
     void rotationCapsTheLogAndTailAndFollowReadAcrossIt() throws Exception {
         driver = ProcessDriver.builder().dataDir(dir.resolve("data")).logMaxBytes(MAX).logFiles(2)
-                .sampleInterval(Duration.ofMillis(200)).build();
-        // ~110-byte numbered lines, a few hundred per second: several rotations in two seconds
+                .sampleInterval(Duration.ofMillis(600)).build();
+        // Rotation runs on the driver's tick (600 ms here); driver.follow polls every 200 ms. A
+        // follower that misses two rotations in a row loses the lines between them (LogFollower's
+        // stated limit), so the tick stays well above the poll even when a loaded machine delays
+        // the poll (a 200 ms tick failed that way once).
+        // ~110-byte numbered lines, a few hundred per second: several rotations in three seconds
         String pad = "x".repeat(96);
         InstanceHandle h = driver.start(Instances.command("log-1", dir.resolve("logs"), "sh", "-c",
                 "i=0; while true; do printf 'line %06d " + pad + "\\n' $i; i=$((i+1)); sleep 0.002; done"));
