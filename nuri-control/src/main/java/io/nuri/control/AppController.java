@@ -3,6 +3,7 @@ package io.nuri.control;
 import io.nuri.api.model.Instance;
 import io.nuri.api.model.Revision;
 import io.nuri.api.model.StoredApp;
+import io.nuri.api.spec.Rollout;
 import io.nuri.runtime.Driver;
 import io.nuri.runtime.Prober;
 import io.nuri.store.Store;
@@ -315,7 +316,7 @@ public final class AppController implements AutoCloseable {
     }
 
     /** The canary's figures in words; {@link CanaryRollout#figures} (kept here for its tests). */
-    static String canaryFigures(CanaryMetrics.Window w, io.nuri.api.spec.Rollout.Canary bounds) {
+    static String canaryFigures(CanaryMetrics.Window w, Rollout.Canary bounds) {
         return CanaryRollout.figures(w, bounds);
     }
 }

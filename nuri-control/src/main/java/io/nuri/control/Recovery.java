@@ -72,7 +72,7 @@ final class Recovery {
                 if (inst.state() == InstanceState.Terminating) {
                     driver.exit(inst.id()).whenComplete((s, e) -> observe.accept(new Observation.Exited(inst.appKey(),
                             inst.id(), live.pid(), s != null ? s : new ExitStatus(null, 0, "stopped", clock.instant()))));
-                    draining.resume(inst.id(), clock.instant());
+                    draining.resume(inst.id(), clock.instant()); // drain again: in-flight requests are unknown here
                 } else {
                     Optional<Revision> rev = store.revision(inst.namespace(), inst.app(), inst.revision());
                     if (rev.isPresent()) {
