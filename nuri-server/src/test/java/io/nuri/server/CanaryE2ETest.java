@@ -127,7 +127,8 @@ class CanaryE2ETest {
 
             assertThat(load.unexpected).as("every request answered, by v1 (200) or the canary (500)").isEmpty();
             long total = load.v1.get() + load.v2Errors.get();
-            assertThat(total).as("requests during the window").isGreaterThan(200);
+            // enough for the share to mean something; a loaded 2-core machine served 130 in the window once
+            assertThat(total).as("requests during the window").isGreaterThan(80);
             double share = 100.0 * load.v2Errors.get() / total;
             assertThat(share).as("canary share of %d requests", total).isBetween(20.0, 40.0);
         }

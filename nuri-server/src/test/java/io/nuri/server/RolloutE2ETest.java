@@ -66,8 +66,9 @@ class RolloutE2ETest {
         ServerProcess.CliResult failed = server.nuri("rollout", "status", "shop", "--timeout", "60s");
         assertThat(failed.code()).as("%s", failed).isEqualTo(1);
         assertThat(failed.out()).startsWith("Waiting for rollout to finish: ");
-        assertThat(failed.err()).startsWith("error: rollout of app/shop was rolled back: rolled back from revision 2 to 1: "
-                + "revision 2 not available after 6 s: 0/2 ready; last: exit code 1");
+        // "after 6 s" is the progress deadline as measured: a loaded machine makes it 7 s or more
+        assertThat(failed.err()).matches("(?s)error: rollout of app/shop was rolled back: rolled back from revision 2 to 1: "
+                + "revision 2 not available after ([6-9]|[1-9][0-9]) s: 0/2 ready; last: exit code 1.*");
         assertThat(server.readyInstances("shop")).hasSize(2).allSatisfy(i -> assertThat(i.get("revision").asInt()).isEqualTo(1));
 
         apply(sample("v3"));
