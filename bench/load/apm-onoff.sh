@@ -19,6 +19,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$HERE/../.." && pwd -P)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"   # write_backend_files (the nginx backend app, as run.sh uses it), median
 NURI=$ROOT/nuri
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
@@ -42,36 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-write_backend() {  # write_backend DIR: nginx template + wrapper that fills in $PORT
-  local dir=$1
-  mkdir -p "$dir/logs" "$dir/conf"
-  cat >"$dir/nginx.conf.template" <<'EOF'
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type text/plain;
-    keepalive_requests 1000000;
-    keepalive_timeout 75s;
-    server {
-        listen 127.0.0.1:$PORT;
-        location / { return 200 "ok\n"; }
-    }
-}
-EOF
-  cat >"$dir/start.sh" <<'EOF'
-#!/bin/sh
-set -eu
-dir=$(cd "$(dirname "$0")" && pwd)
-: "${PORT:?PORT must be set}"
-sed -e "s|\$PORT|$PORT|g" -e "s|\$DIR|$dir|g" "$dir/nginx.conf.template" >"$dir/conf/nginx.conf"
-exec nginx -p "$dir/" -e "$dir/logs/error.log" -c "$dir/conf/nginx.conf" -g 'daemon off;'
-EOF
-  chmod +x "$dir/start.sh"
-}
-
 declare -A GW SPID
 start_server() {  # start_server NAME JAVA_OPTS
   local name=$1 opts=$2 data=$TMP/$1 i
@@ -82,7 +54,7 @@ start_server() {  # start_server NAME JAVA_OPTS
   SPID[$name]=$!   # the launcher execs java: this is the server JVM
   for ((i = 0; i < 600; i++)); do [[ -s $data/server.json ]] && break; sleep 0.1; done
   [[ -s $data/server.json ]] || { tail -20 "$TMP/$name-server.log" >&2; die "$name server not up in 60 s"; }
-  write_backend "$TMP/$name-backend"
+  write_backend_files "$TMP/$name-backend"
   cat >"$TMP/$name.yaml" <<EOF
 apiVersion: nuri.io/v1
 kind: App
@@ -131,7 +103,6 @@ run_wrk() {  # run_wrk NAME SECONDS -> "rps p50_us p99_us errors cpu_us_per_requ
          cpu * 1e6 / tick / v["requests"]}' <<<"$out"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 start_server on "${ON_OPTS:-}"
 start_server off "${OFF_OPTS:--Dnuri.apm.listeners=off}"
