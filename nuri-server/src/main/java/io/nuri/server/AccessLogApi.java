@@ -17,7 +17,6 @@ import io.nuri.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * The gateway's access log of an app, read like an instance log: the last lines, and with
@@ -43,9 +42,7 @@ final class AccessLogApi {
     public HttpResponse access(ServiceRequestContext ctx, @Param("ns") String ns, @Param("name") String name,
             @Param("tail") @Default("100") int tail, @Param("follow") @Default("false") boolean follow)
             throws IOException {
-        if (store.app(ns, name).isEmpty()) {
-            throw new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\"");
-        }
+        ApiResponses.requireApp(store, ns, name);
         if (tail < 0 || tail > MAX_TAIL) {
             throw new IllegalArgumentException("tail: must be between 0 and " + MAX_TAIL + ", got " + tail);
         }

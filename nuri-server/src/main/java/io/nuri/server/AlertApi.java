@@ -1,11 +1,11 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Default;
 import com.linecorp.armeria.server.annotation.Delete;
@@ -163,9 +163,5 @@ final class AlertApi {
         String shown = u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort())
                 + (u.getRawPath() == null ? "" : u.getRawPath());
         return u.getRawQuery() == null ? shown : shown + "?…";
-    }
-
-    private static HttpResponse json(Object value) {
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(value));
     }
 }

@@ -1,11 +1,12 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.ExceptionHandlerFunction;
 import io.nuri.api.codec.Json;
@@ -38,7 +39,7 @@ final class ApiErrors implements ExceptionHandlerFunction {
 
     static HttpResponse error(HttpStatus status, String code, String message) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("error", code).put("message", message);
-        return HttpResponse.of(status, MediaType.JSON_UTF_8, Json.write(body));
+        return json(status, body);
     }
 
     static HttpResponse invalid(List<SpecError> errors) {
@@ -48,6 +49,6 @@ final class ApiErrors implements ExceptionHandlerFunction {
         for (SpecError e : errors) {
             details.addObject().put("file", e.file()).put("path", e.path()).put("message", e.message());
         }
-        return HttpResponse.of(HttpStatus.UNPROCESSABLE_ENTITY, MediaType.JSON_UTF_8, Json.write(body));
+        return json(HttpStatus.UNPROCESSABLE_ENTITY, body);
     }
 }

@@ -1,5 +1,8 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+import static io.nuri.server.ApiResponses.requireApp;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
@@ -91,14 +94,13 @@ final class ApiService {
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}")
     public HttpResponse getApp(@Param("ns") String ns, @Param("name") String name) {
-        return json(status(requireApp(ns, name), store.instances(ns, name)));
+        return json(status(requireApp(store, ns, name), store.instances(ns, name)));
     }
 
     @Delete("/api/v1/namespaces/{ns}/apps/{name}")
     public HttpResponse deleteApp(@Param("ns") String ns, @Param("name") String name) {
         StoredApp deleting = apps.delete(ns, name);
-        return HttpResponse.of(HttpStatus.ACCEPTED, MediaType.JSON_UTF_8,
-                Json.write(status(deleting, store.instances(ns, name))));
+        return json(HttpStatus.ACCEPTED, status(deleting, store.instances(ns, name)));
     }
 
     @Put("/api/v1/namespaces/{ns}/apps/{name}/scale")
@@ -113,26 +115,26 @@ final class ApiService {
         if (replicas == null || !replicas.isIntegralNumber() || !replicas.canConvertToInt()) {
             throw new IllegalArgumentException("replicas: must be an integer, got " + replicas);
         }
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         StoredApp scaled = apps.scale(ns, name, replicas.intValue());
         return json(status(scaled, store.instances(ns, name)));
     }
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/revisions")
     public HttpResponse revisions(@Param("ns") String ns, @Param("name") String name) {
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         return json(store.revisions(ns, name));
     }
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/instances")
     public HttpResponse appInstances(@Param("ns") String ns, @Param("name") String name) {
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         return json(store.instances(ns, name));
     }
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/endpoints")
     public HttpResponse endpoints(@Param("ns") String ns, @Param("name") String name) {
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         return json(registry.endpoints(ns, name));
     }
 
@@ -167,7 +169,7 @@ final class ApiService {
         if (tail < 0 || tail > MAX_TAIL) {
             throw new IllegalArgumentException("tail: must be between 0 and " + MAX_TAIL + ", got " + tail);
         }
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         List<String> ids = instance.map(List::of).orElseGet(() -> store.instances(ns, name).stream()
                 .map(Instance::id).sorted().toList());
         if (instance.isPresent() && store.instance(instance.get()).filter(i -> i.app().equals(name)).isEmpty()) {
@@ -205,11 +207,6 @@ final class ApiService {
         return ServerSentEvent.builder().event("log").data(Json.write(data)).build();
     }
 
-    private StoredApp requireApp(String ns, String name) {
-        return store.app(ns, name).orElseThrow(() ->
-                new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\""));
-    }
-
     static AppStatus status(StoredApp app, List<Instance> instances) {
         int ready = 0;
         int live = 0;
@@ -221,9 +218,5 @@ final class ApiService {
         }
         return new AppStatus(app.name(), app.namespace(), app.app().spec().replicas(), ready, live, app.revision(),
                 app.generation(), app.version(), app.deleting(), app.createdAt(), app.app());
-    }
-
-    private static HttpResponse json(Object value) {
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(value));
     }
 }

@@ -1,14 +1,14 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+import static io.nuri.server.ApiResponses.requireApp;
+
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Default;
 import com.linecorp.armeria.server.annotation.ExceptionHandler;
 import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
-import io.nuri.api.codec.Json;
 import io.nuri.api.model.Instance;
 import io.nuri.api.model.StoredApp;
 import io.nuri.apm.ApmHub;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.function.Predicate;
 
 /** The APM's read API (docs/api.md, "APM"): per-app figures, series, heatmap and transactions. */
@@ -42,7 +41,7 @@ final class ApmApi {
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/metrics")
     public HttpResponse metrics(@Param("ns") String ns, @Param("name") String name, @Param("seconds") @Default("300") int seconds) {
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("namespace", ns);
         out.put("app", name);
@@ -85,7 +84,7 @@ final class ApmApi {
     @Get("/api/v1/namespaces/{ns}/apps/{name}/heatmap")
     public HttpResponse heatmap(@Param("ns") String ns, @Param("name") String name, @Param("from") @Default("0") long from,
             @Param("to") @Default("0") long to) {
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         long now = hub.now();
         long t1 = to > 0 ? to : now;
         long t0 = from > 0 ? from : t1 - 300_000;
@@ -103,7 +102,7 @@ final class ApmApi {
             @Param("from") @Default("0") long from, @Param("to") @Default("0") long to,
             @Param("minMs") @Default("0") double minMs, @Param("maxMs") @Default("-1") double maxMs,
             @Param("status") @Default("") String status, @Param("limit") @Default("500") int limit) {
-        requireApp(ns, name);
+        requireApp(store, ns, name);
         int max = Math.max(1, Math.min(limit, 5000));
         Predicate<Transaction> byStatus = statusFilter(status);
         Predicate<Transaction> filter = t -> (from <= 0 || t.timeMillis() >= from) && (to <= 0 || t.timeMillis() <= to)
@@ -193,15 +192,5 @@ final class ApmApi {
         m.put("requests", c.requests());
         m.put("errors", c.errors());
         return m;
-    }
-
-    private void requireApp(String ns, String name) {
-        if (store.app(ns, name).isEmpty()) {
-            throw new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\"");
-        }
-    }
-
-    private static HttpResponse json(Object body) {
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(body));
     }
 }

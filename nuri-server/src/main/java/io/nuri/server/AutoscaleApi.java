@@ -1,13 +1,13 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+import static io.nuri.server.ApiResponses.requireApp;
+
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.ExceptionHandler;
 import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
-import io.nuri.api.codec.Json;
 import io.nuri.control.autoscale.AutoscaleStatus;
 import io.nuri.control.autoscale.Autoscaler;
 import io.nuri.store.Store;
@@ -27,15 +27,13 @@ final class AutoscaleApi {
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/autoscale")
     public HttpResponse status(@Param("ns") String ns, @Param("name") String name) {
-        if (store.app(ns, name).isEmpty()) {
-            throw new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\"");
-        }
+        requireApp(store, ns, name);
         if (autoscaler == null) {
             throw new NoSuchElementException("this platform does not run the autoscaler (driver kubernetes: see the"
                     + " app's HorizontalPodAutoscaler)");
         }
         AutoscaleStatus status = autoscaler.status(ns, name).orElseThrow(() -> new NoSuchElementException(
                 "app " + ns + "/" + name + " has no spec.autoscale"));
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(status));
+        return json(status);
     }
 }

@@ -1,13 +1,14 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+import static io.nuri.server.ApiResponses.requireApp;
+
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.ExceptionHandler;
 import com.linecorp.armeria.server.annotation.Param;
 import com.linecorp.armeria.server.annotation.Post;
-import io.nuri.api.codec.Json;
 import io.nuri.store.Store;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -33,13 +34,10 @@ final class InstanceApi {
     /** 202: the controller drains and stops the instance, then starts a replacement (see the events). */
     @Post("/api/v1/namespaces/{ns}/apps/{name}/instances/{id}/restart")
     public HttpResponse restart(@Param("ns") String ns, @Param("name") String name, @Param("id") String id) {
-        if (store.app(ns, name).isEmpty()) {
-            throw new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\"");
-        }
+        requireApp(store, ns, name);
         if (!controller.restartInstance(ns, name, id)) {
             throw new NoSuchElementException("instance \"" + id + "\" of app \"" + name + "\" not found or not running");
         }
-        return HttpResponse.of(HttpStatus.ACCEPTED, MediaType.JSON_UTF_8,
-                Json.write(Map.of("namespace", ns, "app", name, "instance", id, "restart", "requested")));
+        return json(HttpStatus.ACCEPTED, Map.of("namespace", ns, "app", name, "instance", id, "restart", "requested"));
     }
 }

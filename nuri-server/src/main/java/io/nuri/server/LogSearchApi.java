@@ -1,9 +1,10 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+import static io.nuri.server.ApiResponses.requireApp;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Default;
 import com.linecorp.armeria.server.annotation.ExceptionHandler;
@@ -64,9 +65,7 @@ final class LogSearchApi {
             @Param("until") Optional<String> until, @Param("instance") Optional<String> instance,
             @Param("revision") Optional<Integer> revision, @Param("source") @Default("app") String source,
             @Param("limit") @Default("200") int limit, @Param("maxBytes") Optional<Long> maxBytes) throws IOException {
-        if (store.app(ns, name).isEmpty()) {
-            throw new NoSuchElementException("app \"" + name + "\" not found in namespace \"" + ns + "\"");
-        }
+        requireApp(store, ns, name);
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit: must be between 1 and " + MAX_LIMIT + ", got " + limit);
         }
@@ -140,7 +139,7 @@ final class LogSearchApi {
         if (access && accessLog != null) {
             out.put("accessLogDropped", accessLog.dropped());
         }
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(out));
+        return json(out);
     }
 
     /**

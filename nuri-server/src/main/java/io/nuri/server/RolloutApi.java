@@ -1,10 +1,10 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.ExceptionHandler;
 import com.linecorp.armeria.server.annotation.Get;
@@ -71,9 +71,5 @@ final class RolloutApi {
             }
         }
         return json(rollouts.undo(ns, name, to));
-    }
-
-    private static HttpResponse json(Object value) {
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(value));
     }
 }

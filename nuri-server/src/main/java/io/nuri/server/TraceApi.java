@@ -1,14 +1,13 @@
 package io.nuri.server;
 
+import static io.nuri.server.ApiResponses.json;
+
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Default;
 import com.linecorp.armeria.server.annotation.ExceptionHandler;
 import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
-import io.nuri.api.codec.Json;
 import io.nuri.api.model.StoredApp;
 import io.nuri.apm.ApmHub;
 import io.nuri.apm.ApmSummary;
@@ -142,9 +141,5 @@ final class TraceApi {
         out.put("traceId", traceId);
         out.put("spans", list);
         return json(out);
-    }
-
-    private static HttpResponse json(Object body) {
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, Json.write(body));
     }
 }

@@ -88,14 +88,7 @@ class AlertsE2ETest {
         String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
         Path spec = tmp.resolve("watched.yaml");
         // No liveness probe: on a loaded machine a tight one could kill the instance before the test does.
-        Files.writeString(spec, """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: watched}
-                spec:
-                  run: {jar: %s, javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"]}
-                  probes: {readiness: {http: {path: /health}, periodSeconds: 0.5}}
-                """.formatted(ServerProcess.SAMPLE_JAR) + """
+        Files.writeString(spec, TestApps.sample("watched").smallJvm().readinessEvery(0.5).yaml() + """
                 ---
                 apiVersion: nuri.io/v1
                 kind: AlertRule

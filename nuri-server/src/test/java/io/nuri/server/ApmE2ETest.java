@@ -21,16 +21,7 @@ class ApmE2ETest {
     @Test
     void requestsThroughTheGatewayAreMeasured() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            server.apply(tmp.resolve("web.yaml"), """
-                    apiVersion: nuri.io/v1
-                    kind: App
-                    metadata: {name: web}
-                    spec:
-                      run: {jar: %s}
-                      replicas: 1
-                      probes: {readiness: {http: {path: /health}}}
-                      routes: [{path: /}]
-                    """.formatted(ServerProcess.SAMPLE_JAR));
+            server.apply(tmp.resolve("web.yaml"), TestApps.sample("web").replicas(1).route("/").yaml());
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 1);
             long before = System.currentTimeMillis();
             int ok = 0;

@@ -23,20 +23,6 @@ class AutoscaleE2ETest {
     @TempDir
     Path tmp;
 
-    /** An app of the sample jar, routed at / (or not), with this autoscale section (indented YAML lines). */
-    static String autoscaled(String name, boolean routed, String autoscale) {
-        return """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: %s}
-                spec:
-                  run: {jar: %s}
-                  probes: {readiness: {http: {path: /health}}}
-                %s  autoscale:
-                """.formatted(name, ServerProcess.SAMPLE_JAR, routed ? "  routes: [{path: /}]\n" : "")
-                + autoscale.stripIndent().lines().map(l -> "    " + l + "\n").collect(java.util.stream.Collectors.joining());
-    }
-
     int replicas(ServerProcess server, String app) {
         return server.http("GET", "/api/v1/namespaces/default/apps/" + app + "/autoscale", null, server.token()).json()
                 .path("replicas").asInt();
@@ -45,13 +31,13 @@ class AutoscaleE2ETest {
     @Test
     void aLoadStepScalesOutWithinTheBoundsAndCalmScalesBackIn() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            server.apply(tmp.resolve("web.yaml"), autoscaled("web", true, """
+            server.apply(tmp.resolve("web.yaml"), TestApps.sample("web").route("/").autoscale("""
                     minReplicas: 2
                     maxReplicas: 4
                     targetConcurrency: 4
                     stableWindowSeconds: 6
                     scaleDownStabilizationSeconds: 6
-                    """));
+                    """).yaml());
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 2);
             // Scaling by hand is refused while the autoscaler owns the count.
             ServerProcess.CliResult scale = server.nuri("scale", "app", "web", "--replicas", "3");
@@ -134,12 +120,12 @@ class AutoscaleE2ETest {
     @Test
     void anIdleAppScalesToZeroAndWakesOnTheFirstRequestsWithoutFailingAny() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            server.apply(tmp.resolve("lazy.yaml"), autoscaled("lazy", true, """
+            server.apply(tmp.resolve("lazy.yaml"), TestApps.sample("lazy").route("/").autoscale("""
                     minReplicas: 0
                     maxReplicas: 2
                     targetConcurrency: 10
                     scaleToZeroAfterSeconds: 3
-                    """));
+                    """).yaml());
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("lazy").size() == 1);
             await("scaled to zero").atMost(Duration.ofSeconds(60)).until(() -> replicas(server, "lazy") == 0);
             await("instance stopped").atMost(Duration.ofSeconds(60)).until(() -> server.instances("lazy").isEmpty());
@@ -176,13 +162,13 @@ class AutoscaleE2ETest {
     void anOpenScheduleRaisesTheMinimumAndSaysSo() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
             // "* * * * *" opens a window every minute that lasts a day: open now, whatever the time.
-            server.apply(tmp.resolve("deadline.yaml"), autoscaled("deadline", false, """
+            server.apply(tmp.resolve("deadline.yaml"), TestApps.sample("deadline").autoscale("""
                     minReplicas: 1
                     maxReplicas: 4
                     targetConcurrency: 10
                     schedules:
                       - {name: registration, cron: "* * * * *", timeZone: Asia/Seoul, durationMinutes: 1440, minReplicas: 2}
-                    """));
+                    """).yaml());
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("deadline").size() == 2);
             assertThat(server.events("deadline")).anyMatch(e -> e.path("reason").asText().equals("ScheduleOpened")
                     && e.path("message").asText().contains("raises minReplicas to 2"));

@@ -43,26 +43,13 @@ class CanaryE2ETest {
     }
 
     static String spec(String version, String failRate) {
-        return """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: can}
-                spec:
-                  run:
-                    jar: %s
-                    javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"]
-                  env: {APP_VERSION: %s, FAIL_RATE: "%s"}
-                  replicas: 2
-                  routes: [{path: /}]
-                  traffic: {warmupSeconds: 0}
-                  rollout:
-                    maxSurge: 1
-                    maxUnavailable: 0
-                    progressDeadlineSeconds: 30
-                    canary: {weightPercent: 30, durationSeconds: 5, maxErrorRatePercent: 1}
-                  probes:
-                    readiness: {http: {path: /health}, periodSeconds: 0.25}
-                """.formatted(ServerProcess.SAMPLE_JAR, version, failRate);
+        return TestApps.sample("can").smallJvm().env("APP_VERSION", version).env("FAIL_RATE", failRate).replicas(2)
+                .route("/").readinessEvery(0.25).set("traffic", "{warmupSeconds: 0}").set("rollout", """
+                        maxSurge: 1
+                        maxUnavailable: 0
+                        progressDeadlineSeconds: 30
+                        canary: {weightPercent: 30, durationSeconds: 5, maxErrorRatePercent: 1}
+                        """).yaml();
     }
 
     static void apply(String yaml) {

@@ -319,15 +319,8 @@ class ConsoleBrowserE2ETest {
     @Test
     @Order(10)
     void anAutoscaledAppShowsItsBoundsAndDecisionsAndTurnsHandScalingOff() throws Exception {
-        server.apply(tmp.resolve("elastic.yaml"), """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: elastic}
-                spec:
-                  run: {jar: %s}
-                  probes: {readiness: {http: {path: /health}}}
-                  autoscale: {minReplicas: 1, maxReplicas: 2, targetConcurrency: 10}
-                """.formatted(ServerProcess.SAMPLE_JAR));
+        server.apply(tmp.resolve("elastic.yaml"), TestApps.sample("elastic")
+                .autoscale("{minReplicas: 1, maxReplicas: 2, targetConcurrency: 10}").yaml());
         try {
             loginWithFragment();
             page.navigate(server.url() + "/#/app/default/elastic");

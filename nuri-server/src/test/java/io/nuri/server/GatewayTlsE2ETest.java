@@ -22,7 +22,7 @@ class GatewayTlsE2ETest {
     @Test
     void httpsWithASelfSignedCertificateReachesTheAppPlainHttpIsRedirectedAndLimitsApply() throws Exception {
         Path spec = tmp.resolve("web.yaml");
-        Files.writeString(spec, PlatformE2ETest.sampleApp("web", 1, "  routes: [{path: /}]\n"));
+        Files.writeString(spec, TestApps.supervised("web").replicas(1).route("/").yaml());
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--gateway-https-port", "0",
                 "--gateway-self-signed", "--gateway-https-redirect", "--gateway-max-header-kib", "1",
                 "--apply", spec.toString())) {

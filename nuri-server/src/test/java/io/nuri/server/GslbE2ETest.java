@@ -168,17 +168,7 @@ class GslbE2ETest {
     @Test
     void hybridDemoMovesEveryUserToThePublicSiteAndBack() throws Exception {
         Path spec = tmp.resolve("portal.yaml");
-        Files.writeString(spec, """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: portal}
-                spec:
-                  run: {jar: %s}
-                  replicas: 1
-                  probes:
-                    readiness: {http: {path: /health}, periodSeconds: 1}
-                  routes: [{path: /}]
-                """.formatted(ServerProcess.SAMPLE_JAR));
+        Files.writeString(spec, TestApps.sample("portal").replicas(1).readinessEvery(1).route("/").yaml());
         Path log = tmp.resolve("demo.log");
         Process demo = nuri(log, "demo", "hybrid", "--script", "--phase-seconds", "6", "--dir", tmp.resolve("sites").toString(),
                 "--spec", spec.toString(), "--dns-port", "0", "--http-port", "0", "--gateway-port", "18080");

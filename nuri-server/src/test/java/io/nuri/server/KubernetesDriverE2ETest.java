@@ -43,17 +43,8 @@ class KubernetesDriverE2ETest {
                 """.formatted(client.getMasterUrl().toString()));
         try (ServerProcess nuri = ServerProcess.start(tmp.resolve("data"), "--driver", "kubernetes",
                 "--kubeconfig", kubeconfig.toString(), "--k8s-namespace", "agency")) {
-            nuri.apply(tmp.resolve("portal.yaml"), """
-                    apiVersion: nuri.io/v1
-                    kind: App
-                    metadata: {name: portal}
-                    spec:
-                      run: {jar: %s}
-                      replicas: 2
-                      env: {APP_VERSION: v1}
-                      probes: {readiness: {http: {path: /health}}}
-                      routes: [{path: /}]
-                    """.formatted(ServerProcess.SAMPLE_JAR));
+            nuri.apply(tmp.resolve("portal.yaml"),
+                    TestApps.sample("portal").replicas(2).env("APP_VERSION", "v1").route("/").yaml());
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 Deployment d = client.apps().deployments().inNamespace("agency").withName("portal").get();
                 assertThat(d).as("Deployment; server log:%n%s", nuri.log()).isNotNull();

@@ -46,16 +46,7 @@ class LogSearchE2ETest {
     @Test
     void appLogsAndAccessLogAreSearchableByTextRegexAndTime() throws Exception {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            server.apply(tmp.resolve("web.yaml"), """
-                    apiVersion: nuri.io/v1
-                    kind: App
-                    metadata: {name: web}
-                    spec:
-                      run: {jar: %s}
-                      replicas: 2
-                      probes: {readiness: {http: {path: /health}}}
-                      routes: [{path: /}]
-                    """.formatted(ServerProcess.SAMPLE_JAR));
+            server.apply(tmp.resolve("web.yaml"), TestApps.sample("web").replicas(2).route("/").yaml());
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("web").size() == 2);
             Set<String> ids = server.readyInstances("web").stream().map(i -> i.path("id").asText()).collect(Collectors.toSet());
             String token = server.token();

@@ -50,34 +50,6 @@ class PlatformE2ETest {
         return file;
     }
 
-    static String sampleApp(String name, int replicas, String extra) {
-        return """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata:
-                  name: %s
-                spec:
-                  run:
-                    jar: %s
-                    javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"]
-                  replicas: %d
-                  probes:
-                    # liveness only once started: a JVM that starts slowly on a busy machine is not hung
-                    startup:
-                      http: {path: /health}
-                      periodSeconds: 0.5
-                      failureThreshold: 120
-                    readiness:
-                      http: {path: /health}
-                      periodSeconds: 0.5
-                    liveness:
-                      http: {path: /health}
-                      periodSeconds: 0.5
-                      timeoutSeconds: 0.5
-                      failureThreshold: 3
-                %s""".formatted(name, ServerProcess.SAMPLE_JAR, replicas, extra);
-    }
-
     static void apply(String name, String yaml) throws IOException {
         ServerProcess.CliResult r = server.nuri("apply", "-f", spec(name, yaml).toString());
         assertThat(r.code()).as("apply: %s", r).isZero();
@@ -98,7 +70,7 @@ class PlatformE2ETest {
 
     @Test
     void applyStartsTheRequestedNumberOfReadyInstancesThatServeTraffic() throws Exception {
-        apply("web", sampleApp("web", 2, ""));
+        apply("web", TestApps.supervised("web").replicas(2).yaml());
         List<JsonNode> ready = awaitReady("web", 2);
         for (JsonNode i : ready) {
             assertThat(i.get("namespace").asText()).isEqualTo("default");
@@ -126,9 +98,9 @@ class PlatformE2ETest {
 
     @Test
     void aNewRevisionReplacesInstancesOneByOneWithoutDroppingBelowTheReadyCount() throws Exception {
-        apply("rolling", sampleApp("rolling", 2, "  env: {APP_VERSION: v1}\n"));
+        apply("rolling", TestApps.supervised("rolling").replicas(2).env("APP_VERSION", "v1").yaml());
         awaitReady("rolling", 2);
-        apply("rolling", sampleApp("rolling", 2, "  env: {APP_VERSION: v2}\n"));
+        apply("rolling", TestApps.supervised("rolling").replicas(2).env("APP_VERSION", "v2").yaml());
         int fewestReady = Integer.MAX_VALUE;
         Instant deadline = Instant.now().plus(READY);
         while (Instant.now().isBefore(deadline)) {
@@ -152,7 +124,7 @@ class PlatformE2ETest {
 
     @Test
     void aKilledInstanceIsRestartedAndReadyAgain() throws Exception {
-        apply("killme", sampleApp("killme", 1, ""));
+        apply("killme", TestApps.supervised("killme").replicas(1).yaml());
         JsonNode before = awaitReady("killme", 1).get(0);
         long pid = before.get("pid").asLong();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
@@ -173,7 +145,7 @@ class PlatformE2ETest {
 
     @Test
     void anInstanceThatStopsAnsweringItsLivenessProbeIsRestarted() throws Exception {
-        apply("hangs", sampleApp("hangs", 1, ""));
+        apply("hangs", TestApps.supervised("hangs").replicas(1).yaml());
         JsonNode before = awaitReady("hangs", 1).get(0);
         get(before.get("port").asInt(), "/hang");
 
@@ -272,7 +244,7 @@ class PlatformE2ETest {
 
     @Test
     void scaleUpAndDown() throws Exception {
-        apply("scaled", sampleApp("scaled", 1, ""));
+        apply("scaled", TestApps.supervised("scaled").replicas(1).yaml());
         awaitReady("scaled", 1);
         assertThat(server.nuri("scale", "app", "scaled", "--replicas", "3").code()).isZero();
         awaitReady("scaled", 3);
@@ -286,7 +258,7 @@ class PlatformE2ETest {
 
     @Test
     void deleteStopsEveryInstanceAndRemovesTheApp() throws Exception {
-        apply("doomed", sampleApp("doomed", 2, ""));
+        apply("doomed", TestApps.supervised("doomed").replicas(2).yaml());
         List<Long> pids = awaitReady("doomed", 2).stream().map(i -> i.get("pid").asLong()).toList();
         assertThat(server.nuri("delete", "app", "doomed").code()).isZero();
         // One CLI call per poll: the app may vanish between two calls (instances drain for >= 1 s first).

@@ -23,7 +23,7 @@ class PlatformRestartE2ETest {
 
     private Path portalSpec() throws IOException {
         Path file = tmp.resolve("portal.yaml");
-        Files.writeString(file, PlatformE2ETest.sampleApp("portal", 2, ""));
+        Files.writeString(file, TestApps.supervised("portal").replicas(2).yaml());
         return file;
     }
 

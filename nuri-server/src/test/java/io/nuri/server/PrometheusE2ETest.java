@@ -39,16 +39,7 @@ class PrometheusE2ETest {
     @BeforeAll
     void startPortal(@TempDir Path tmp) {
         server = ServerProcess.start(tmp.resolve("data"), "--metrics-port", "0");
-        server.apply(tmp.resolve("portal.yaml"), """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: portal}
-                spec:
-                  run: {jar: %s}
-                  replicas: 1
-                  probes: {readiness: {http: {path: /health}}}
-                  routes: [{path: /}]
-                """.formatted(ServerProcess.SAMPLE_JAR));
+        server.apply(tmp.resolve("portal.yaml"), TestApps.sample("portal").replicas(1).route("/").yaml());
         await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("portal").size() == 1);
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }

@@ -29,40 +29,27 @@ class RolloutE2ETest {
         }
     }
 
-    private static String spec(String run, String version) {
-        return """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: shop}
-                spec:
-                  run: %s
-                  env: {APP_VERSION: %s}
-                  replicas: 2
-                  probes:
-                    readiness: {http: {path: /health}, periodSeconds: 0.25}
-                  rollout: {progressDeadlineSeconds: 6}
-                """.formatted(run, version);
+    /** The sample app at this version; a rollout that makes no progress for 6 s fails. */
+    private static TestApps.Spec shop(String version) {
+        return TestApps.sample("shop").javaOpts("-XX:TieredStopAtLevel=1", "-Xmx48m").env("APP_VERSION", version)
+                .replicas(2).readinessEvery(0.25).set("rollout", "{progressDeadlineSeconds: 6}");
     }
 
-    private static String sample(String version) {
-        return spec("{jar: " + ServerProcess.SAMPLE_JAR + ", javaOpts: [\"-XX:TieredStopAtLevel=1\", \"-Xmx48m\"]}", version);
-    }
-
-    private static void apply(String yaml) throws IOException {
+    private static void apply(TestApps.Spec app) throws IOException {
         Path file = tmp.resolve("shop.yaml");
-        Files.writeString(file, yaml);
+        Files.writeString(file, app.yaml());
         ServerProcess.CliResult r = server.nuri("apply", "-f", file.toString());
         assertThat(r.code()).as("apply: %s", r).isZero();
     }
 
     @Test
     void statusFollowsRolloutsAndUndoBringsBackAnEarlierRevision() throws Exception {
-        apply(sample("v1"));
+        apply(shop("v1"));
         ServerProcess.CliResult first = server.nuri("rollout", "status", "shop", "--timeout", "60s");
         assertThat(first.code()).as("%s", first).isZero();
         assertThat(first.out()).endsWith("app/shop successfully rolled out (revision 1)\n");
 
-        apply(spec("{command: [\"sh\", \"-c\", \"echo boom; exit 1\"]}", "v2"));
+        apply(shop("v2").command("sh", "-c", "echo boom; exit 1"));
         ServerProcess.CliResult failed = server.nuri("rollout", "status", "shop", "--timeout", "60s");
         assertThat(failed.code()).as("%s", failed).isEqualTo(1);
         assertThat(failed.out()).startsWith("Waiting for rollout to finish: ");
@@ -71,7 +58,7 @@ class RolloutE2ETest {
                 + "revision 2 not available after ([6-9]|[1-9][0-9]) s: 0/2 ready; last: exit code 1.*");
         assertThat(server.readyInstances("shop")).hasSize(2).allSatisfy(i -> assertThat(i.get("revision").asInt()).isEqualTo(1));
 
-        apply(sample("v3"));
+        apply(shop("v3"));
         assertThat(server.nuri("rollout", "status", "shop", "--timeout", "60s").out())
                 .endsWith("app/shop successfully rolled out (revision 3)\n");
 

@@ -18,8 +18,9 @@ class StandaloneGatewayE2ETest {
     @Test
     void aStandaloneGatewayRoutesByHostAndPathToReadyInstancesAndFollowsChanges() throws Exception {
         Path spec = tmp.resolve("apps.yaml");
-        Files.writeString(spec, PlatformE2ETest.sampleApp("front", 2, "  routes: [{host: portal.go.kr, path: /}]\n")
-                + "---\n" + PlatformE2ETest.sampleApp("back", 1, "  routes: [{path: /api, stripPrefix: true}]\n  env: {APP_VERSION: api-v1}\n"));
+        Files.writeString(spec, TestApps.supervised("front").replicas(2).set("routes", "[{host: portal.go.kr, path: /}]").yaml()
+                + "---\n" + TestApps.supervised("back").replicas(1).set("routes", "[{path: /api, stripPrefix: true}]")
+                        .env("APP_VERSION", "api-v1").yaml());
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--apply", spec.toString())) {
             await().atMost(Duration.ofSeconds(60)).until(() -> server.readyInstances("front").size() == 2
                     && server.readyInstances("back").size() == 1);

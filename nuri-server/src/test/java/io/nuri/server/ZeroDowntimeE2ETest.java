@@ -42,27 +42,14 @@ class ZeroDowntimeE2ETest {
         }
     }
 
-    static String spec(String version, String extraJavaOpts, int replicas) {
-        return """
-                apiVersion: nuri.io/v1
-                kind: App
-                metadata: {name: zdt}
-                spec:
-                  run:
-                    jar: %s
-                    javaOpts: ["-XX:TieredStopAtLevel=1", "-Xmx64m"%s]
-                  env: {APP_VERSION: %s}
-                  replicas: %d
-                  routes: [{path: /}]
-                  traffic: {warmupSeconds: 0}
-                  rollout: {maxSurge: 1, maxUnavailable: 0, progressDeadlineSeconds: 15}
-                  probes:
-                    readiness: {http: {path: /health}, periodSeconds: 0.5}
-                """.formatted(ServerProcess.SAMPLE_JAR, extraJavaOpts, version, replicas);
+    static TestApps.Spec spec(String version, int replicas) {
+        return TestApps.sample("zdt").smallJvm().env("APP_VERSION", version).replicas(replicas).route("/")
+                .readinessEvery(0.5).set("traffic", "{warmupSeconds: 0}")
+                .set("rollout", "{maxSurge: 1, maxUnavailable: 0, progressDeadlineSeconds: 15}");
     }
 
-    static void apply(String yaml) {
-        server.apply(tmp.resolve("zdt.yaml"), yaml);
+    static void apply(TestApps.Spec app) {
+        server.apply(tmp.resolve("zdt.yaml"), app.yaml());
     }
 
     /** Clients hammering the gateway; every outcome that is not a 200 from the app is recorded. */
@@ -103,11 +90,11 @@ class ZeroDowntimeE2ETest {
 
     @Test
     void deploysCrashesScaleDownsAndAFailedReleaseCauseNoFailedRequest() throws Exception {
-        apply(spec("v1", "", 4));
+        apply(spec("v1", 4));
         await().atMost(PHASE).until(() -> settled(4, 1));
 
         try (Load load = new Load(4)) {
-            apply(spec("v2", "", 4));
+            apply(spec("v2", 4));
             await("rolling update to v2").atMost(PHASE).until(() -> settled(4, 2));
             Thread.sleep(1000);
             load.assertNoFailures("a rolling update of 4 instances");
@@ -132,7 +119,7 @@ class ZeroDowntimeE2ETest {
         }
 
         try (Load load = new Load(4)) {
-            apply(spec("v3", ", \"-XX:+ThisFlagDoesNotExist\"", 1)); // the JVM refuses to start
+            apply(spec("v3", 1).javaOpts("-XX:+ThisFlagDoesNotExist")); // the JVM refuses to start
             await("automatic rollback").atMost(PHASE).until(() -> {
                 JsonNode status = server.http("GET", "/api/v1/namespaces/default/apps/zdt/rollout", null, server.token()).json();
                 return status.toString().contains("RolledBack");
