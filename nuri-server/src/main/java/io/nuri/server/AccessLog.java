@@ -156,12 +156,8 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         // Per file one buffer and one streaming generator for the whole batch (root values
         // separated by '\n'): no tree, no String per line, no generator per line.
         Map<Path, Batch> byFile = new LinkedHashMap<>();
-        try {
-            format(batch, byFile);
-            writeOut(byFile);
-        } finally {
-            byFile.values().forEach(b -> b.buf.recycle(spare));
-        }
+        format(batch, byFile);
+        writeOut(byFile);
     }
 
     private void format(List<Entry> batch, Map<Path, Batch> byFile) {
@@ -171,7 +167,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
                 if (file == null) {
                     continue;
                 }
-                Batch b = byFile.computeIfAbsent(file, f -> new Batch(Buf.take(spare)));
+                Batch b = byFile.computeIfAbsent(file, f -> new Batch());
                 writeJson(b.generator(), e);
                 b.lines++;
             }
@@ -190,7 +186,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
             int lines = f.getValue().lines;
             try {
                 Out out = out(f.getKey());
-                out.write(f.getValue().buf.view());
+                out.write(ByteBuffer.wrap(f.getValue().buf.toByteArray()));
                 written.addAndGet(lines);
                 if (out.size > maxBytes) {
                     out.close(); // our own file: rotate closed, reopen empty
@@ -224,44 +220,11 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
                 k -> safe(k.namespace()) && safe(k.app()) ? file(dir, k.namespace(), k.app()) : null);
     }
 
-    /** Buffers of earlier batches, reused: no new buffer to grow and copy per batch (writer thread only). */
-    private final java.util.ArrayDeque<Buf> spare = new java.util.ArrayDeque<>();
-
-    /** A byte buffer whose contents are written without a copy, kept for the next batch. */
-    private static final class Buf extends java.io.ByteArrayOutputStream {
-        static final int KEEP_AT_MOST = 64;
-        static final int KEEP_UP_TO_BYTES = 1 << 20;
-
-        Buf() {
-            super(16 * 1024);
-        }
-
-        static Buf take(java.util.ArrayDeque<Buf> spare) {
-            Buf b = spare.poll();
-            return b != null ? b : new Buf();
-        }
-
-        ByteBuffer view() {
-            return ByteBuffer.wrap(buf, 0, count);
-        }
-
-        void recycle(java.util.ArrayDeque<Buf> spare) {
-            reset();
-            if (spare.size() < KEEP_AT_MOST && buf.length <= KEEP_UP_TO_BYTES) {
-                spare.push(this);
-            }
-        }
-    }
-
     /** One file's lines of a batch. */
     private static final class Batch {
-        final Buf buf;
+        final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(16 * 1024);
         com.fasterxml.jackson.core.JsonGenerator gen;
         int lines;
-
-        Batch(Buf buf) {
-            this.buf = buf;
-        }
 
         com.fasterxml.jackson.core.JsonGenerator generator() throws IOException {
             if (gen == null) {

@@ -29,13 +29,13 @@ final class AccessLogApi {
     static final int MAX_TAIL = 10_000;
 
     private final Store store;
+    private final LogSource logs;
     private final Path logsDir;
-    private final AccessLog accessLog; // null without a gateway
 
-    AccessLogApi(Store store, Path logsDir, AccessLog accessLog) {
+    AccessLogApi(Store store, LogSource logs, Path logsDir) {
         this.store = store;
+        this.logs = logs;
         this.logsDir = logsDir;
-        this.accessLog = accessLog;
     }
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/logs/access")
@@ -46,9 +46,8 @@ final class AccessLogApi {
         if (tail < 0 || tail > MAX_TAIL) {
             throw new IllegalArgumentException("tail: must be between 0 and " + MAX_TAIL + ", got " + tail);
         }
-        if (accessLog == null) {
-            throw new IllegalArgumentException("this server runs no gateway, so it keeps no access log"
-                    + " (on Kubernetes the access log lives with the cluster's ingress or gateway)");
+        if (logs.accessLogMissing() != null) {
+            throw new IllegalArgumentException(logs.accessLogMissing()); // the same answer as its search
         }
         Path file = AccessLog.file(logsDir, ns, name);
         List<String> last = LogFiles.tail(file, tail, AccessLog.DEFAULT_KEPT);

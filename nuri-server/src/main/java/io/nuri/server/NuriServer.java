@@ -170,7 +170,7 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new AutoscaleApi(store, autoscaler))
                     .annotatedService(new LogSearchApi(store, logs, dataDir.resolve("logs"), accessLog,
                             System::currentTimeMillis))
-                    .annotatedService(new AccessLogApi(store, dataDir.resolve("logs"), accessLog))
+                    .annotatedService(new AccessLogApi(store, logs, dataDir.resolve("logs")))
                     .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))

@@ -78,6 +78,9 @@ class KubernetesDriverE2ETest {
             var access = nuri.nuri("logs", "portal", "--access", "--grep", "x");
             assertThat(access.code()).isNotZero();
             assertThat(access.err()).contains("access log lives with the gateway");
+            var accessTail = nuri.nuri("logs", "portal", "--access");
+            assertThat(accessTail.code()).isNotZero();
+            assertThat(accessTail.err()).contains("access log lives with the gateway");
             // the cluster's own events about the app's pods come through as Nuri events
             client.v1().events().inNamespace("agency").resource(new io.fabric8.kubernetes.api.model.EventBuilder()
                     .withNewMetadata().withName("portal-7d9f-abc.1").withNamespace("agency").endMetadata()
