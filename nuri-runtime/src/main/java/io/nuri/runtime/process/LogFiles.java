@@ -67,18 +67,21 @@ public final class LogFiles {
             }
         }
         Path first = rotated(log, 1);
+        long pos = 0;
         try (FileChannel live = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 FileChannel copy = FileChannel.open(first, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            long pos = 0;
-            // copy until we caught up with the writer, then cut: the loss window is one size() call
+            // Copy until we caught up with the writer, then cut at once: the loss window is the
+            // time between the last size() and truncate(). Nothing else goes between them (the
+            // index work used to, and lines written meanwhile were lost: seen in LogFilesTest).
             for (long end = live.size(); pos < end; end = live.size()) {
                 pos += live.transferTo(pos, end - pos, copy);
             }
-            // the time index goes with the bytes it indexes: close it at the copied end, then move it
-            LogIndex.append(log, Files.getLastModifiedTime(log).toMillis(), pos);
-            Files.move(LogIndex.of(log), LogIndex.of(first), StandardCopyOption.REPLACE_EXISTING);
             live.truncate(0);
         }
+        // The time index goes with the bytes it indexes: closed at the copied end, then moved. A
+        // reader in between sees offsets past the live file's end, which it reads as a truncation.
+        LogIndex.append(log, Files.getLastModifiedTime(first).toMillis(), pos);
+        Files.move(LogIndex.of(log), LogIndex.of(first), StandardCopyOption.REPLACE_EXISTING);
         return true;
     }
 

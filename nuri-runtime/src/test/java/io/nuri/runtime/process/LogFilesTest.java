@@ -36,11 +36,11 @@ class LogFilesTest {
     @Test
     void rotationCapsTheLogAndTailAndFollowReadAcrossIt() throws Exception {
         driver = ProcessDriver.builder().dataDir(dir.resolve("data")).logMaxBytes(MAX).logFiles(2)
-                .sampleInterval(Duration.ofMillis(600)).build();
-        // Rotation runs on the driver's tick (600 ms here); driver.follow polls every 200 ms. A
-        // follower that misses two rotations in a row loses the lines between them (LogFollower's
-        // stated limit), so the tick stays well above the poll even when a loaded machine delays
-        // the poll (a 200 ms tick failed that way once).
+                .sampleInterval(Duration.ofMillis(400)).build();
+        // Rotation runs on the driver's tick (400 ms here); driver.follow polls every 200 ms, and a
+        // follower that misses two rotations in a row loses the middle one (LogFollower's stated
+        // limit), hence twice the poll. The test's own follower polls every 50 ms: a line missing
+        // there is a line the rotation itself lost (copytruncate's window).
         // ~110-byte numbered lines, a few hundred per second: several rotations in three seconds
         String pad = "x".repeat(96);
         InstanceHandle h = driver.start(Instances.command("log-1", dir.resolve("logs"), "sh", "-c",
