@@ -9,7 +9,8 @@
 #   on   as shipped: ApmRecorder + start hook, Prometheus listener, access log (ON_OPTS: JVM options for it,
 #        e.g. -XX:StartFlightRecording=filename=/tmp/on.jfr,settings=profile to profile it);
 #   off  NURI_JAVA_OPTS=-Dnuri.apm.listeners=off: none of those (canary signals stay; the autoscaler then sees no RPS or p95);
-#        OFF_OPTS=-Dnuri.apm.listeners=noaccess compares with everything but the access log instead.
+#        OFF_OPTS=-Dnuri.apm.listeners=noaccess compares with everything but the access log instead,
+#        OFF_OPTS=-Dnuri.apm.listeners=access with the access log alone (the APM proper on vs off).
 # wrk -t1 -cCONNS (bench/load/report.lua) against each gateway in turn, ROUNDS rounds, the first target
 # alternating per round so drift on a shared machine hits both. Also the server JVM's CPU time per
 # request (utime + stime from /proc over each wrk run): less sensitive to other tenants than req/s.
@@ -136,7 +137,7 @@ stamp=$(date -u +%Y-%m-%d-%H%M)
 result=$HERE/results-apm-$stamp.md
 {
   echo "APM listeners on vs off, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "off = ${OFF_OPTS:--Dnuri.apm.listeners=off}; wrk -t1 -c$CONNS, $ROUNDS rounds x ${DURATION}s per target (medians, min-max), gateway with 1 event loop, nginx backend"
+  echo "off = ${OFF_OPTS:--Dnuri.apm.listeners=off}; wrk -t1 -c$CONNS, $ROUNDS rounds x ${DURATION}s per target after ${WARMUP}s warm-up each (medians, min-max), gateway with 1 event loop, nginx backend"
   echo
   echo "| APM listeners | req/s | p50 us | p99 us | server CPU us/request | non-2xx+timeouts |"
   echo "|---|---|---|---|---|---|"

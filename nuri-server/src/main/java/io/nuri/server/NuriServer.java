@@ -215,16 +215,16 @@ public final class NuriServer implements AutoCloseable {
             CanaryRecorder canaries, ApmRecorder apm, PrometheusMetrics metrics,
             OtlpExport otlp, AccessLog accessLog) {
         ServerSettings.GatewayLimits limits = settings.gatewayLimits();
-        // -Dnuri.apm.listeners=off (or =noaccess: all but the access log): only for
-        // bench/load/apm-onoff.sh, which measures what the APM costs the gateway
+        // -Dnuri.apm.listeners=off (none), =noaccess (all but the access log), =access (the access
+        // log alone): only for bench/load/apm-onoff.sh, which measures what each costs the gateway
         String apmListeners = System.getProperty("nuri.apm.listeners", "on");
-        boolean apmOn = !apmListeners.equals("off");
+        boolean apmOn = !apmListeners.equals("off") && !apmListeners.equals("access");
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
                 .requestListener(canaries);
         if (apmOn) {
             builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics);
         }
-        if (apmOn && !apmListeners.equals("noaccess")) {
+        if (apmListeners.equals("on") || apmListeners.equals("access")) {
             builder.requestListener(accessLog);
         }
         if (apmOn && otlp != null) {
