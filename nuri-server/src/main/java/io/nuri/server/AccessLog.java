@@ -60,8 +60,8 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     private Thread writer;
     private volatile boolean closing;
 
-    AccessLog(Path logsDir) {
-        this(logsDir, DEFAULT_MAX_BYTES, DEFAULT_KEPT, DEFAULT_QUEUE);
+    AccessLog(Path logsDir, long maxBytes, int kept) {
+        this(logsDir, maxBytes, kept, DEFAULT_QUEUE);
     }
 
     AccessLog(Path logsDir, long maxBytes, int kept, int queueCapacity) {

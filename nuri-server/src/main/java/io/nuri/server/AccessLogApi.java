@@ -31,11 +31,13 @@ final class AccessLogApi {
     private final Store store;
     private final LogSource logs;
     private final Path logsDir;
+    private final int accessLogFiles; // rotated files kept (--access-log-files): the tail reads them all
 
-    AccessLogApi(Store store, LogSource logs, Path logsDir) {
+    AccessLogApi(Store store, LogSource logs, Path logsDir, int accessLogFiles) {
         this.store = store;
         this.logs = logs;
         this.logsDir = logsDir;
+        this.accessLogFiles = accessLogFiles;
     }
 
     @Get("/api/v1/namespaces/{ns}/apps/{name}/logs/access")
@@ -50,7 +52,7 @@ final class AccessLogApi {
             throw new IllegalArgumentException(logs.accessLogMissing()); // the same answer as its search
         }
         Path file = AccessLog.file(logsDir, ns, name);
-        List<String> last = LogFiles.tail(file, tail, AccessLog.DEFAULT_KEPT);
+        List<String> last = LogFiles.tail(file, tail, accessLogFiles);
         if (!follow) {
             StringBuilder text = new StringBuilder();
             last.forEach(line -> text.append(line).append('\n'));

@@ -49,13 +49,16 @@ final class LogSearchApi {
     private final LogSource logs;
     private final java.nio.file.Path logsDir;
     private final AccessLog accessLog; // null without a gateway
+    private final int accessLogFiles; // rotated access logs kept (--access-log-files)
     private final LongSupplier clock;
 
-    LogSearchApi(Store store, LogSource logs, java.nio.file.Path logsDir, AccessLog accessLog, LongSupplier clock) {
+    LogSearchApi(Store store, LogSource logs, java.nio.file.Path logsDir, AccessLog accessLog, int accessLogFiles,
+            LongSupplier clock) {
         this.store = store;
         this.logs = logs;
         this.logsDir = logsDir;
         this.accessLog = accessLog;
+        this.accessLogFiles = accessLogFiles;
         this.clock = clock;
     }
 
@@ -92,7 +95,7 @@ final class LogSearchApi {
             throw new IllegalArgumentException(logs.accessLogMissing());
         }
         if (access) {
-            sources = List.of(new LogSearch.Source("", 0, AccessLog.file(logsDir, ns, name), AccessLog.DEFAULT_KEPT));
+            sources = List.of(new LogSearch.Source("", 0, AccessLog.file(logsDir, ns, name), accessLogFiles));
             matcher = instance.isEmpty() && revision.isEmpty() ? text : text.and(line -> {
                 JsonNode e = entry(line);
                 return e != null && instance.map(i -> i.equals(e.path("instance").asText())).orElse(true)

@@ -121,7 +121,8 @@ public final class NuriServer implements AutoCloseable {
                 ApmRecorder apmRecorder = new ApmRecorder(apm, serviceMap);
                 push(stopOrder, watchApmSettings(store, apmRecorder));
                 // pushed before the gateway: it stops after it and writes what the gateway queued
-                accessLog = settings.gatewayEnabled() ? push(stopOrder, new AccessLog(dataDir.resolve("logs")).start()) : null;
+                accessLog = settings.gatewayEnabled() ? push(stopOrder,
+                        new AccessLog(dataDir.resolve("logs"), settings.accessLogMaxBytes(), settings.accessLogFiles()).start()) : null;
                 gateway = settings.gatewayEnabled()
                         ? newGateway(settings, stopOrder, canaries, apmRecorder, metrics, otlp, accessLog)
                         : null;
@@ -169,8 +170,8 @@ public final class NuriServer implements AutoCloseable {
                     .annotatedService(new TraceApi(store, apm, serviceMap))
                     .annotatedService(new AutoscaleApi(store, autoscaler))
                     .annotatedService(new LogSearchApi(store, logs, dataDir.resolve("logs"), accessLog,
-                            System::currentTimeMillis))
-                    .annotatedService(new AccessLogApi(store, logs, dataDir.resolve("logs")))
+                            settings.accessLogFiles(), System::currentTimeMillis))
+                    .annotatedService(new AccessLogApi(store, logs, dataDir.resolve("logs"), settings.accessLogFiles()))
                     .service("/metrics", metrics.service())
                     .serviceUnder("/", io.nuri.console.ConsoleService.of())
                     .decorator(TokenAuth.newDecorator(token))

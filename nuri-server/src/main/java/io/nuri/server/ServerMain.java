@@ -71,6 +71,12 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Export gateway spans and APM metrics over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (default: none; $NURI_OTLP_ENDPOINT).")
     String otlpEndpoint;
 
+    @Option(names = "--access-log-max-mib", paramLabel = "MIB", description = "The gateway's access log of an app rotates when larger than this (default: 10; $NURI_ACCESS_LOG_MAX_MIB).")
+    Integer accessLogMaxMiB;
+
+    @Option(names = "--access-log-files", paramLabel = "N", description = "Rotated access-log files kept per app, access.log.1 .. .N (default: 3; $NURI_ACCESS_LOG_FILES).")
+    Integer accessLogFiles;
+
     @Option(names = "--stop-grace", paramLabel = "SECONDS", description = "Time between SIGTERM and SIGKILL when stopping an instance (default: 10; $NURI_STOP_GRACE_SECONDS).")
     Integer stopGraceSeconds;
 
@@ -129,10 +135,7 @@ public final class ServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerSettings settings;
         try {
-            settings = SettingsLoader.load(new SettingsLoader.Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, gatewayHttpsPort,
-                    gatewayCerts, gatewaySelfSigned, gatewayHttpsRedirect, gatewayMaxBodyMiB, gatewayMaxHeaderKiB,
-                    gatewayEventLoops, stopGraceSeconds,
-                    logLevel, apply, metricsPort, otlpEndpoint), System.getenv());
+            settings = SettingsLoader.load(flags(), System.getenv());
         } catch (SettingsLoader.SettingsException e) {
             System.err.println("nuri server: " + e.getMessage().replace("\n", "\nnuri server: "));
             return 2;
@@ -205,6 +208,17 @@ public final class ServerMain implements Callable<Integer> {
         System.out.flush();
         stop.await();
         return 0;
+    }
+
+    /** The settings given as flags; the rest comes from the environment, the config file or the defaults. */
+    SettingsLoader.Flags flags() {
+        return SettingsLoader.Flags.builder().dataDir(dataDir).config(config)
+                .apiHost(apiHost).apiPort(apiPort).gatewayHost(gatewayHost).gatewayPort(gatewayPort)
+                .httpsPort(gatewayHttpsPort).certs(gatewayCerts).selfSigned(gatewaySelfSigned)
+                .httpsRedirect(gatewayHttpsRedirect).maxBodyMiB(gatewayMaxBodyMiB).maxHeaderKiB(gatewayMaxHeaderKiB)
+                .eventLoops(gatewayEventLoops).stopGraceSeconds(stopGraceSeconds).logLevel(logLevel).apply(apply)
+                .metricsPort(metricsPort).otlpEndpoint(otlpEndpoint)
+                .accessLogMaxMiB(accessLogMaxMiB).accessLogFiles(accessLogFiles).build();
     }
 
     private static void applyAtStart(NuriServer server, List<Path> paths) throws java.io.IOException {

@@ -35,41 +35,161 @@ import java.util.Set;
  * logLevel: info
  * metricsPort: 9464         # /metrics without the token on the API host (absent or -1: none)
  * otlpEndpoint: http://127.0.0.1:4318   # OTLP/HTTP collector for spans and metrics (absent: none)
+ * accessLogMaxMiB: 10      # the gateway's access log of an app rotates beyond this
+ * accessLogFiles: 3        # rotated access logs kept: access.log.1 .. .3
  * </pre>
  */
 final class SettingsLoader {
-    /** Values given as flags; null when absent. */
+    /** Values given as flags; null when absent. Built with {@link #builder()}. */
     record Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
             Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
             Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
-            Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort, String otlpEndpoint) {
-        Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
-                Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
-                Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
-                Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort) {
-            this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, httpsPort, certs, selfSigned, httpsRedirect,
-                    maxBodyMiB, maxHeaderKiB, eventLoops, stopGraceSeconds, logLevel, apply, metricsPort, null);
+            Integer stopGraceSeconds, String logLevel, List<Path> apply, Integer metricsPort, String otlpEndpoint,
+            Integer accessLogMaxMiB, Integer accessLogFiles) {
+        /** No flag given: {@code Flags.builder().dataDir(dir).apiPort(0).build()}. */
+        static Builder builder() {
+            return new Builder();
         }
 
-        Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
-                Integer httpsPort, List<String> certs, boolean selfSigned, boolean httpsRedirect,
-                Integer maxBodyMiB, Integer maxHeaderKiB, Integer eventLoops,
-                Integer stopGraceSeconds, String logLevel, List<Path> apply) {
-            this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, httpsPort, certs, selfSigned, httpsRedirect,
-                    maxBodyMiB, maxHeaderKiB, eventLoops, stopGraceSeconds, logLevel, apply, null);
-        }
+        static final class Builder {
+            private Path dataDir;
+            private Path config;
+            private String apiHost;
+            private Integer apiPort;
+            private String gatewayHost;
+            private Integer gatewayPort;
+            private Integer httpsPort;
+            private List<String> certs = List.of();
+            private boolean selfSigned;
+            private boolean httpsRedirect;
+            private Integer maxBodyMiB;
+            private Integer maxHeaderKiB;
+            private Integer eventLoops;
+            private Integer stopGraceSeconds;
+            private String logLevel;
+            private List<Path> apply = List.of();
+            private Integer metricsPort;
+            private String otlpEndpoint;
+            private Integer accessLogMaxMiB;
+            private Integer accessLogFiles;
 
-        /** The flags of tests and callers that do not care about TLS. */
-        Flags(Path dataDir, Path config, String apiHost, Integer apiPort, String gatewayHost, Integer gatewayPort,
-                Integer stopGraceSeconds, String logLevel, List<Path> apply) {
-            this(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, null, List.of(), false, false,
-                    null, null, null, stopGraceSeconds, logLevel, apply);
+            private Builder() {}
+
+            Builder dataDir(Path dataDir) {
+                this.dataDir = dataDir;
+                return this;
+            }
+
+            Builder config(Path config) {
+                this.config = config;
+                return this;
+            }
+
+            Builder apiHost(String apiHost) {
+                this.apiHost = apiHost;
+                return this;
+            }
+
+            Builder apiPort(Integer apiPort) {
+                this.apiPort = apiPort;
+                return this;
+            }
+
+            Builder gatewayHost(String gatewayHost) {
+                this.gatewayHost = gatewayHost;
+                return this;
+            }
+
+            Builder gatewayPort(Integer gatewayPort) {
+                this.gatewayPort = gatewayPort;
+                return this;
+            }
+
+            Builder httpsPort(Integer httpsPort) {
+                this.httpsPort = httpsPort;
+                return this;
+            }
+
+            Builder certs(List<String> certs) {
+                this.certs = certs;
+                return this;
+            }
+
+            Builder selfSigned(boolean selfSigned) {
+                this.selfSigned = selfSigned;
+                return this;
+            }
+
+            Builder httpsRedirect(boolean httpsRedirect) {
+                this.httpsRedirect = httpsRedirect;
+                return this;
+            }
+
+            Builder maxBodyMiB(Integer maxBodyMiB) {
+                this.maxBodyMiB = maxBodyMiB;
+                return this;
+            }
+
+            Builder maxHeaderKiB(Integer maxHeaderKiB) {
+                this.maxHeaderKiB = maxHeaderKiB;
+                return this;
+            }
+
+            Builder eventLoops(Integer eventLoops) {
+                this.eventLoops = eventLoops;
+                return this;
+            }
+
+            Builder stopGraceSeconds(Integer stopGraceSeconds) {
+                this.stopGraceSeconds = stopGraceSeconds;
+                return this;
+            }
+
+            Builder logLevel(String logLevel) {
+                this.logLevel = logLevel;
+                return this;
+            }
+
+            Builder apply(List<Path> apply) {
+                this.apply = apply;
+                return this;
+            }
+
+            Builder metricsPort(Integer metricsPort) {
+                this.metricsPort = metricsPort;
+                return this;
+            }
+
+            Builder otlpEndpoint(String otlpEndpoint) {
+                this.otlpEndpoint = otlpEndpoint;
+                return this;
+            }
+
+            Builder accessLogMaxMiB(Integer accessLogMaxMiB) {
+                this.accessLogMaxMiB = accessLogMaxMiB;
+                return this;
+            }
+
+            Builder accessLogFiles(Integer accessLogFiles) {
+                this.accessLogFiles = accessLogFiles;
+                return this;
+            }
+
+            Flags build() {
+                return new Flags(dataDir, config, apiHost, apiPort, gatewayHost, gatewayPort, httpsPort, certs, selfSigned,
+                        httpsRedirect, maxBodyMiB, maxHeaderKiB, eventLoops, stopGraceSeconds, logLevel, apply, metricsPort,
+                        otlpEndpoint, accessLogMaxMiB, accessLogFiles);
+            }
         }
     }
 
     static final Set<String> FILE_KEYS = Set.of("apiHost", "apiPort", "gatewayHost", "gatewayPort",
             "gatewayHttpsPort", "gatewayCerts", "gatewaySelfSigned", "gatewayHttpsRedirect", "gatewayMaxBodyMiB",
-            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel", "metricsPort", "otlpEndpoint");
+            "gatewayMaxHeaderKiB", "gatewayEventLoops", "stopGraceSeconds", "logLevel", "metricsPort", "otlpEndpoint",
+            "accessLogMaxMiB", "accessLogFiles");
+
+    /** Each rotation renames every kept file: keep that bounded. */
+    static final int MAX_ACCESS_LOG_FILES = 100;
 
     private SettingsLoader() {}
 
@@ -110,7 +230,7 @@ final class SettingsLoader {
             errors.add("log level: must be one of trace, debug, info, warn, error, got \"" + logLevel + "\"");
         }
         int metricsPort = intSetting("metrics port", flags.metricsPort(), env.get("NURI_METRICS_PORT"), file, "metricsPort",
-                -1, -1, 65535, errors);
+                ServerSettings.DEFAULT_METRICS_PORT, -1, 65535, errors);
         String otlp = firstNonNull(flags.otlpEndpoint(), env.get("NURI_OTLP_ENDPOINT"), text(file, "otlpEndpoint"));
         if (otlp != null && otlp.isBlank()) {
             otlp = null;
@@ -122,11 +242,17 @@ final class SettingsLoader {
                         ? "environment NURI_OTLP_ENDPOINT" : "config file " + configFile + " otlpEndpoint") + "): " + e.getMessage());
             }
         }
+        int accessLogMaxMiB = intSetting("access log max MiB", flags.accessLogMaxMiB(), env.get("NURI_ACCESS_LOG_MAX_MIB"),
+                file, "accessLogMaxMiB", ServerSettings.DEFAULT_ACCESS_LOG_MAX_MIB, 1, 1 << 20, errors);
+        int accessLogFiles = intSetting("access log files", flags.accessLogFiles(), env.get("NURI_ACCESS_LOG_FILES"),
+                file, "accessLogFiles", ServerSettings.DEFAULT_ACCESS_LOG_FILES, 1, MAX_ACCESS_LOG_FILES, errors);
         if (!errors.isEmpty()) {
             throw new SettingsException(String.join("\n", errors));
         }
-        return new ServerSettings(dataDir, apiHost, apiPort, gatewayHost, gatewayPort, tls, limits, Duration.ofSeconds(grace), logLevel,
-                flags.apply() == null ? List.of() : flags.apply(), metricsPort, otlp);
+        return ServerSettings.builder(dataDir).apiHost(apiHost).apiPort(apiPort).gatewayHost(gatewayHost)
+                .gatewayPort(gatewayPort).gatewayTls(tls).gatewayLimits(limits).stopGrace(Duration.ofSeconds(grace))
+                .logLevel(logLevel).apply(flags.apply() == null ? List.of() : flags.apply()).metricsPort(metricsPort)
+                .otlpEndpoint(otlp).accessLogMaxMiB(accessLogMaxMiB).accessLogFiles(accessLogFiles).build();
     }
 
     /** HTTPS is on when an HTTPS port is given (flag, env or file) or any certificate / self-signed is asked for. */

@@ -44,7 +44,8 @@ class ApiPropertyTest {
     @BeforeAll
     static void start() throws Exception {
         dataDir = Files.createTempDirectory("nuri-prop");
-        server = NuriServer.start(new ServerSettings(dataDir, "127.0.0.1", 0, "127.0.0.1", 0, null, null, Duration.ofSeconds(2), "warn", List.of()));
+        server = NuriServer.start(ServerSettings.builder(dataDir).apiPort(0).gatewayPort(0)
+                .stopGrace(Duration.ofSeconds(2)).logLevel("warn").build());
         token = Files.readString(dataDir.resolve(AdminToken.FILE)).trim();
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         // One app that exists, so mutations can also hit "configured" and scale paths.

@@ -67,7 +67,7 @@ class PodLogsTest {
             return null;
         });
         PodLogs logs = new PodLogs(store, client, ns -> "agency");
-        api = new LogSearchApi(store, logs, tmp.resolve("data/logs"), null, () -> Instant.parse(T + "30Z").toEpochMilli());
+        api = new LogSearchApi(store, logs, tmp.resolve("data/logs"), null, AccessLog.DEFAULT_KEPT, () -> Instant.parse(T + "30Z").toEpochMilli());
         serve("portal-a", "", T + "10.000000001Z GET /orders 200\n" + T + "20.5Z ERROR db timeout\n");
         serve("portal-a", "&previous=true", T + "01Z starting\n" + T + "02.25Z ERROR boom before the restart\n");
         serve("portal-b", "", T + "15Z GET /orders 500\n" + T + "25Z ERROR pool exhausted\n");

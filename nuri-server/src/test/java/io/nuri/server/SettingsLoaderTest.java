@@ -7,17 +7,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class SettingsLoaderTest {
     @TempDir
     Path dir;
 
     private SettingsLoader.Flags flags(Integer port) {
-        return new SettingsLoader.Flags(dir, null, null, port, null, null, null, null, List.of());
+        return SettingsLoader.Flags.builder().dataDir(dir).apiPort(port).build();
     }
 
     @Test
@@ -66,8 +66,7 @@ class SettingsLoaderTest {
         Files.writeString(dir.resolve("config.yaml"), "gatewayMaxBodyMiB: 8\ngatewayMaxHeaderKiB: 32\ngatewayEventLoops: 1\n");
         ServerSettings.GatewayLimits limits = SettingsLoader.load(flags(null), Map.of()).gatewayLimits();
         assertThat(limits).isEqualTo(new ServerSettings.GatewayLimits(8L << 20, 32 << 10, 1));
-        SettingsLoader.Flags withFlag = new SettingsLoader.Flags(dir, null, null, null, null, null, null, List.of(), false,
-                false, 2, null, 4, null, null, List.of());
+        SettingsLoader.Flags withFlag = SettingsLoader.Flags.builder().dataDir(dir).maxBodyMiB(2).eventLoops(4).build();
         assertThat(SettingsLoader.load(withFlag, Map.of()).gatewayLimits())
                 .isEqualTo(new ServerSettings.GatewayLimits(2L << 20, 32 << 10, 4));
         Files.writeString(dir.resolve("config.yaml"), "gatewayEventLoops: -2\n");
@@ -81,8 +80,7 @@ class SettingsLoaderTest {
         Files.writeString(dir.resolve("config.yaml"), "metricsPort: 9464\n");
         assertThat(SettingsLoader.load(flags(null), Map.of()).metricsPort()).isEqualTo(9464);
         assertThat(SettingsLoader.load(flags(null), Map.of("NURI_METRICS_PORT", "9465")).metricsPort()).isEqualTo(9465);
-        SettingsLoader.Flags withFlag = new SettingsLoader.Flags(dir, null, null, null, null, null, null, List.of(), false,
-                false, null, null, null, null, null, List.of(), 0);
+        SettingsLoader.Flags withFlag = SettingsLoader.Flags.builder().dataDir(dir).metricsPort(0).build();
         assertThat(SettingsLoader.load(withFlag, Map.of("NURI_METRICS_PORT", "9465")).metricsPort()).isZero();
         assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of("NURI_METRICS_PORT", "x")))
                 .hasMessageContaining("metrics port (environment): must be an integer, got \"x\"");
@@ -98,8 +96,8 @@ class SettingsLoaderTest {
         assertThat(SettingsLoader.load(flags(null), Map.of()).otlpEndpoint()).isEqualTo("http://127.0.0.1:4318");
         assertThat(SettingsLoader.load(flags(null), Map.of("NURI_OTLP_ENDPOINT", "https://otel.example.kr")).otlpEndpoint())
                 .isEqualTo("https://otel.example.kr");
-        SettingsLoader.Flags withFlag = new SettingsLoader.Flags(dir, null, null, null, null, null, null, List.of(), false,
-                false, null, null, null, null, null, List.of(), null, "http://127.0.0.2:4318");
+        SettingsLoader.Flags withFlag = SettingsLoader.Flags.builder().dataDir(dir).otlpEndpoint("http://127.0.0.2:4318")
+                .build();
         assertThat(SettingsLoader.load(withFlag, Map.of("NURI_OTLP_ENDPOINT", "https://otel.example.kr")).otlpEndpoint())
                 .isEqualTo("http://127.0.0.2:4318");
         assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of("NURI_OTLP_ENDPOINT", "127.0.0.1:4318")))
@@ -107,6 +105,80 @@ class SettingsLoaderTest {
         Files.writeString(dir.resolve("config.yaml"), "otlpEndpoint: ftp://x\n");
         assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of()))
                 .hasMessageContaining("config.yaml otlpEndpoint): must be an http:// or https:// URL, got \"ftp://x\"");
+    }
+
+    @Test
+    void theBuildersDefaultsAreTheLoadersDefaults() throws Exception {
+        assertThat(SettingsLoader.load(flags(null), Map.of()))
+                .isEqualTo(ServerSettings.builder(dir.toAbsolutePath()).build());
+        ServerSettings d = ServerSettings.builder(dir).build();
+        assertThat(d.metricsPort()).isEqualTo(-1);
+        assertThat(d.otlpEndpoint()).isNull();
+        assertThat(d.gatewayTls()).isNull();
+        assertThat(d.accessLogMaxBytes()).isEqualTo(AccessLog.DEFAULT_MAX_BYTES);
+        assertThat(d.accessLogFiles()).isEqualTo(AccessLog.DEFAULT_KEPT);
+        assertThatThrownBy(() -> ServerSettings.builder(dir).accessLogFiles(0).build())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theAccessLogSettingsComeFromFlagThenEnvThenConfigFileThenDefaults() throws Exception {
+        ServerSettings defaults = SettingsLoader.load(flags(null), Map.of());
+        assertThat(defaults.accessLogMaxMiB()).isEqualTo(10);
+        assertThat(defaults.accessLogFiles()).isEqualTo(3);
+
+        Files.writeString(dir.resolve("config.yaml"), "accessLogMaxMiB: 20\naccessLogFiles: 5\n");
+        ServerSettings file = SettingsLoader.load(flags(null), Map.of());
+        assertThat(file.accessLogMaxMiB()).isEqualTo(20);
+        assertThat(file.accessLogMaxBytes()).isEqualTo(20L << 20);
+        assertThat(file.accessLogFiles()).isEqualTo(5);
+
+        Map<String, String> env = Map.of("NURI_ACCESS_LOG_MAX_MIB", "30", "NURI_ACCESS_LOG_FILES", "6");
+        ServerSettings fromEnv = SettingsLoader.load(flags(null), env);
+        assertThat(fromEnv.accessLogMaxMiB()).isEqualTo(30);
+        assertThat(fromEnv.accessLogFiles()).isEqualTo(6);
+
+        ServerSettings fromFlags = SettingsLoader.load(
+                SettingsLoader.Flags.builder().dataDir(dir).accessLogMaxMiB(40).accessLogFiles(7).build(), env);
+        assertThat(fromFlags.accessLogMaxMiB()).isEqualTo(40);
+        assertThat(fromFlags.accessLogFiles()).isEqualTo(7);
+
+        // one from each source: each setting falls through on its own
+        ServerSettings mixed = SettingsLoader.load(SettingsLoader.Flags.builder().dataDir(dir).accessLogFiles(1).build(),
+                Map.of());
+        assertThat(mixed.accessLogMaxMiB()).isEqualTo(20);
+        assertThat(mixed.accessLogFiles()).isEqualTo(1);
+    }
+
+    @Test
+    void badAccessLogSettingsNameWhereTheyCameFromAndWhatIsWrong() throws Exception {
+        assertThatThrownBy(() -> SettingsLoader.load(
+                SettingsLoader.Flags.builder().dataDir(dir).accessLogMaxMiB(0).accessLogFiles(101).build(), Map.of()))
+                .hasMessageContaining("access log max MiB (flag): must be between 1 and 1048576, got 0")
+                .hasMessageContaining("access log files (flag): must be between 1 and 100, got 101");
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null),
+                Map.of("NURI_ACCESS_LOG_MAX_MIB", "ten", "NURI_ACCESS_LOG_FILES", "0")))
+                .hasMessageContaining("access log max MiB (environment): must be an integer, got \"ten\"")
+                .hasMessageContaining("access log files (environment): must be between 1 and 100, got 0");
+        Files.writeString(dir.resolve("config.yaml"), "accessLogMaxMiB: 1.5\naccessLogFiles: -1\n");
+        assertThatThrownBy(() -> SettingsLoader.load(flags(null), Map.of()))
+                .hasMessageContaining("access log max MiB (config file accessLogMaxMiB): must be an integer, got 1.5")
+                .hasMessageContaining("access log files (config file): must be between 1 and 100, got -1");
+        // a good flag hides a bad value below it, as for every other setting
+        assertThat(SettingsLoader.load(SettingsLoader.Flags.builder().dataDir(dir).accessLogMaxMiB(2).accessLogFiles(2)
+                .build(), Map.of()).accessLogFiles()).isEqualTo(2);
+    }
+
+    @Test
+    void theServerCommandsFlagsReachTheSettings() throws Exception {
+        ServerMain main = new ServerMain();
+        new CommandLine(main).parseArgs("--data-dir", dir.toString(), "--api-port", "0", "--gateway-max-body-mib", "8",
+                "--access-log-max-mib", "50", "--access-log-files", "9");
+        ServerSettings s = SettingsLoader.load(main.flags(), Map.of("NURI_ACCESS_LOG_FILES", "4"));
+        assertThat(s.apiPort()).isZero();
+        assertThat(s.gatewayLimits().maxBodyBytes()).isEqualTo(8L << 20);
+        assertThat(s.accessLogMaxMiB()).isEqualTo(50);
+        assertThat(s.accessLogFiles()).isEqualTo(9);
     }
 
     @Test
