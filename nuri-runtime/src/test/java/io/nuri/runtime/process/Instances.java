@@ -79,6 +79,6 @@ public final class Instances {
     }
 
     public static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessDriver::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(ProcessTrees::isAlive).orElse(false);
     }
 }
