@@ -88,10 +88,12 @@ final class ProbesReader {
         if (x == null) {
             return null;
         }
-        List<String> command = x.has("command") ? x.strings("command") : null;
         if (!x.has("command")) {
-            x.error("command", "required");
-        } else if (command != null && command.isEmpty()) {
+            Fields.required(x, "command");
+            return new Probe.Exec(null);
+        }
+        List<String> command = x.strings("command");
+        if (command != null && command.isEmpty()) {
             x.error("command", "must not be empty");
         }
         return new Probe.Exec(command);

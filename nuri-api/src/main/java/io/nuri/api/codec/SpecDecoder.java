@@ -37,8 +37,8 @@ import java.util.Map;
  * {@link TrafficReader}, {@link RolloutReader}, {@link AutoscaleReader}, {@link ApmReader}; the
  * rules several sections share are in {@link Fields}. This class composes them. Adding a section
  * (say {@code spec.autoscale}) means: one name in {@link #SPEC_FIELDS}, one reader class with
- * its {@code FIELDS} and {@code read} method, one line in {@link #spec}, one component in
- * {@link AppSpec}.
+ * its {@code FIELDS} and {@code read} method, one line in {@code spec(...)} here, one component
+ * in {@link AppSpec}.
  *
  * <p>Error paths: {@code spec.probes.readiness.periodSeconds}, {@code spec.volumes[1].name};
  * documents after the first start with {@code [doc N] } (N counts every document of the file,
