@@ -27,15 +27,14 @@ final class AutoscaleReader {
             return null;
         }
         int before = r.problemCount();
-        int max = r.has("maxReplicas") ? r.integer("maxReplicas", 1, between(1, SpecDecoder.MAX_REPLICAS))
-                : required(r, "maxReplicas");
+        int max = Fields.requiredInteger(r, "maxReplicas", 1, between(1, SpecDecoder.MAX_REPLICAS));
         int min = r.integer("minReplicas", 1, between(0, SpecDecoder.MAX_REPLICAS));
         if (r.problemCount() == before && min > max) {
             r.error("minReplicas", "must be <= maxReplicas (" + max + "), got " + min);
         }
         double concurrency = r.number("targetConcurrency", 0, positiveOrOff());
         double rps = r.number("targetRPS", 0, positiveOrOff());
-        double cpu = r.number("targetCPUPercent", 0, d -> d < 0 || d > 1000 ? "must be between 0 and 1000" : null);
+        double cpu = r.number("targetCPUPercent", 0, Fields.numberBetween(0, 1000));
         double p95 = r.number("targetP95Millis", 0, positiveOrOff());
         if (TARGETS.stream().noneMatch(r::has)) {
             r.error("needs at least one target: " + String.join(", ", TARGETS));
@@ -53,8 +52,7 @@ final class AutoscaleReader {
                 between(0, HOUR));
         String upStep = step(r, "maxScaleUpStep", Autoscale.MAX_SCALE_UP_STEP);
         String downStep = step(r, "maxScaleDownStep", Autoscale.MAX_SCALE_DOWN_STEP);
-        Double warmup = r.has("warmupSeconds")
-                ? r.number("warmupSeconds", 0, d -> d < 0 || d > HOUR ? "must be between 0 and " + HOUR : null) : null;
+        Double warmup = r.has("warmupSeconds") ? r.number("warmupSeconds", 0, Fields.numberBetween(0, HOUR)) : null;
         Integer toZero = null;
         if (r.has("scaleToZeroAfterSeconds")) {
             toZero = r.integer("scaleToZeroAfterSeconds", Autoscale.SCALE_TO_ZERO_AFTER_SECONDS, between(1, 7 * 24 * HOUR));
@@ -93,10 +91,8 @@ final class AutoscaleReader {
             } else if (CronWindows.zoneProblem(zone) != null) {
                 s.error("timeZone", CronWindows.zoneProblem(zone));
             }
-            int minutes = s.has("durationMinutes") ? s.integer("durationMinutes", 60, between(1, 366 * 24 * 60))
-                    : required(s, "durationMinutes");
-            int minReplicas = s.has("minReplicas") ? s.integer("minReplicas", 1, between(0, max))
-                    : required(s, "minReplicas");
+            int minutes = Fields.requiredInteger(s, "durationMinutes", 60, between(1, 366 * 24 * 60));
+            int minReplicas = Fields.requiredInteger(s, "minReplicas", 1, between(0, max));
             out.add(new Autoscale.Schedule(name, cron, zone, minutes, minReplicas));
         }
         return out;
@@ -104,7 +100,7 @@ final class AutoscaleReader {
 
     /** Instances per decision: an integer >= 1 or a percentage of the current count up to 100000%. */
     private static String step(NodeReader r, String field, String dflt) {
-        String v = SpecDecoder.intOrPercent(r, field, dflt, MAX_STEP_PERCENT);
+        String v = Fields.intOrPercent(r, field, dflt, MAX_STEP_PERCENT);
         if (v != null && v.replace("%", "").equals("0")) {
             r.error(field, "must be more than 0, got " + v);
         }
@@ -113,10 +109,5 @@ final class AutoscaleReader {
 
     private static DoubleFunction<String> positiveOrOff() {
         return d -> d < 0 ? "must be > 0 (or 0: off)" : null;
-    }
-
-    private static int required(NodeReader r, String field) {
-        r.error(field, "required");
-        return 0;
     }
 }
