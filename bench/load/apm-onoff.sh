@@ -112,6 +112,7 @@ run_wrk on "$WARMUP" >/dev/null
 run_wrk off "$WARMUP" >/dev/null
 rm -f "$TMP/threads-on" "$TMP/threads-off"   # per-thread CPU over the measured rounds only
 declare -A RPS P50 P99 ERRS CPU
+PAIRED=""
 for ((r = 1; r <= ROUNDS; r++)); do
   order=(on off)
   ((r % 2 == 0)) && order=(off on)
@@ -119,7 +120,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     read -r rps p50 p99 errs cpu < <(run_wrk "$t" "$DURATION")
     RPS[$t]+="$rps "; P50[$t]+="$p50 "; P99[$t]+="$p99 "; CPU[$t]+="$cpu "; ERRS[$t]=$(( ${ERRS[$t]:-0} + errs ))
     log "round $r $t: $rps req/s p50 ${p50} us p99 ${p99} us, server CPU ${cpu} us/request"
+    declare -g "last_$t=$rps"
   done
+  # the two runs of a round are seconds apart: their ratio cancels the machine's slow drift
+  PAIRED+="$(awk -v on="$last_on" -v off="$last_off" 'BEGIN{printf "%.3f", on/off}') "
 done
 
 row() {
@@ -145,6 +149,8 @@ result=$HERE/results-apm-$stamp.md
   row off
   echo
   awk -v on="$on_m" -v off="$off_m" 'BEGIN{printf "Throughput with the APM on / off: %.3f\n", on/off}'
+  sorted=$(tr ' ' '\n' <<<"$PAIRED" | grep . | sort -n)
+  echo "Per-round on/off ratio: median $(median <<<"$sorted") (min $(head -1 <<<"$sorted"), max $(tail -1 <<<"$sorted"); rounds: ${PAIRED% })"
   on_c=$(tr ' ' '\n' <<<"${CPU[on]}" | grep . | median)
   off_c=$(tr ' ' '\n' <<<"${CPU[off]}" | grep . | median)
   awk -v on="$on_c" -v off="$off_c" 'BEGIN{printf "Server CPU per request off / on: %.3f (the throughput ratio a CPU-bound gateway would reach)\n", off/on}'

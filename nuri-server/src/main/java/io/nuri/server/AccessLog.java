@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's access log: one JSON line per request of a routed app in
- * {@code <logs>/<ns>/<app>/access.log}, rotated by size like the instance logs (copytruncate
- * keeps {@code access.log.1 .. .N}) and time-indexed like them ({@link LogIndex}), so the same
- * search reads both.
+ * {@code <logs>/<ns>/<app>/access.log}, rotated by size into {@code access.log.1 .. .N} like the
+ * instance logs (but by renaming the closed file: its writer is ours, so no copytruncate) and
+ * time-indexed like them ({@link LogIndex}), so the same search and follow read both.
  *
  * <p>The gateway calls {@link #accept} on its event loops: it only copies a few fields into a
  * bounded queue and never blocks. When the queue is full (the disk is slower than the traffic)
@@ -193,7 +193,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
                     synchronized (open) {
                         open.remove(f.getKey());
                     }
-                    LogFiles.rotateIfNeeded(f.getKey(), maxBytes, kept);
+                    LogFiles.rotateClosedIfNeeded(f.getKey(), maxBytes, kept); // a rename: no copy
                 } else if (now - out.markedAt >= MARK_EVERY_MS) {
                     out.mark(now);
                 }

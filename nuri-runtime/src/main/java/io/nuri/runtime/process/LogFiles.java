@@ -43,6 +43,53 @@ public final class LogFiles {
      * @return true when it rotated
      */
     public static boolean rotateIfNeeded(Path log, long maxBytes, int kept) throws IOException {
+        if (!shiftIfLarger(log, maxBytes, kept)) {
+            return false;
+        }
+        Path first = rotated(log, 1);
+        long pos = 0;
+        try (FileChannel live = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileChannel copy = FileChannel.open(first, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            // Copy until we caught up with the writer, then cut at once: the loss window is the
+            // time between the last size() and truncate(). Nothing else goes between them (the
+            // index work used to, and lines written meanwhile were lost: seen in LogFilesTest).
+            for (long end = live.size(); pos < end; end = live.size()) {
+                pos += live.transferTo(pos, end - pos, copy);
+            }
+            live.truncate(0);
+        }
+        // The time index goes with the bytes it indexes: closed at the copied end, then moved. A
+        // reader in between sees offsets past the live file's end, which it reads as a truncation.
+        LogIndex.append(log, Files.getLastModifiedTime(first).toMillis(), pos);
+        Files.move(LogIndex.of(log), LogIndex.of(first), StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+
+    /**
+     * Rotates a log whose only writer has closed it (the gateway's access log) by renaming it to
+     * {@code .1} instead of copying: no bytes are copied and none can be lost. Readers see what
+     * they see after a copytruncate: {@code .1} holds everything, the live file is shorter (or
+     * missing until the writer opens it again), so {@link LogFollower} and {@link LogSearch}
+     * need no second way.
+     *
+     * @return true when it rotated
+     */
+    public static boolean rotateClosedIfNeeded(Path log, long maxBytes, int kept) throws IOException {
+        if (!shiftIfLarger(log, maxBytes, kept)) {
+            return false;
+        }
+        Path first = rotated(log, 1);
+        LogIndex.append(log, Files.getLastModifiedTime(log).toMillis(), Files.size(log));
+        Files.move(log, first, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(LogIndex.of(log), LogIndex.of(first), StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+
+    /**
+     * When {@code log} is larger than {@code maxBytes}, makes room for a new {@code .1}: the
+     * oldest ({@code .kept}) falls off and {@code .1 .. .kept-1} move up by one, each with its index.
+     */
+    private static boolean shiftIfLarger(Path log, long maxBytes, int kept) throws IOException {
         long size;
         try {
             size = Files.size(log);
@@ -66,22 +113,6 @@ public final class LogFiles {
                 Files.deleteIfExists(LogIndex.of(rotated(log, i + 1)));
             }
         }
-        Path first = rotated(log, 1);
-        long pos = 0;
-        try (FileChannel live = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileChannel copy = FileChannel.open(first, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            // Copy until we caught up with the writer, then cut at once: the loss window is the
-            // time between the last size() and truncate(). Nothing else goes between them (the
-            // index work used to, and lines written meanwhile were lost: seen in LogFilesTest).
-            for (long end = live.size(); pos < end; end = live.size()) {
-                pos += live.transferTo(pos, end - pos, copy);
-            }
-            live.truncate(0);
-        }
-        // The time index goes with the bytes it indexes: closed at the copied end, then moved. A
-        // reader in between sees offsets past the live file's end, which it reads as a truncation.
-        LogIndex.append(log, Files.getLastModifiedTime(first).toMillis(), pos);
-        Files.move(LogIndex.of(log), LogIndex.of(first), StandardCopyOption.REPLACE_EXISTING);
         return true;
     }
 

@@ -24,7 +24,7 @@ import java.util.List;
  * last write), not the clock, so it is never later than the write it covers; lines written while
  * the platform was down all get the mtime seen by the first mark after it came back.
  *
- * <p>The index rotates with its log ({@link LogFiles#rotateIfNeeded}): {@code <log>.1.idx} indexes
+ * <p>The index rotates with its log ({@link LogFiles#rotateIfNeeded}, {@link LogFiles#rotateClosedIfNeeded}): {@code <log>.1.idx} indexes
  * {@code <log>.1}. A torn last record (the writer killed mid-line) is ignored when read.
  */
 public final class LogIndex {

@@ -127,6 +127,35 @@ class LogFilesTest {
     }
 
     @Test
+    void aClosedLogRotatesByRenameAndAFollowerReadsAcrossItAsAcrossACopytruncate() throws Exception {
+        Path f = dir.resolve("access.log");
+        LogFollower fol = new LogFollower(f, true);
+        Files.writeString(f, "one\n");
+        assertThat(fol.poll()).containsExactly("one");
+        Files.writeString(f, "two\n", java.nio.file.StandardOpenOption.APPEND);
+        LogIndex.append(f, 1_000, 4);
+        assertThat(LogFiles.rotateClosedIfNeeded(f, 100, 2)).as("not over the size").isFalse();
+        Object inode = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        assertThat(LogFiles.rotateClosedIfNeeded(f, 4, 2)).isTrue();
+        assertThat(f).doesNotExist(); // the writer opens a new one
+        Path first = LogFiles.rotated(f, 1);
+        assertThat(Files.readAttributes(first, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("renamed, not copied").isEqualTo(inode);
+        assertThat(LogIndex.of(f)).doesNotExist();
+        assertThat(LogIndex.read(LogIndex.of(first))).extracting(LogIndex.Mark::offset).containsExactly(4L, 8L);
+
+        Files.writeString(f, "three\n");
+        assertThat(fol.poll()).containsExactly("two", "three");
+        assertThat(LogFiles.rotateClosedIfNeeded(f, 4, 2)).isTrue();
+        Files.writeString(f, "four\n");
+        assertThat(LogFiles.rotateClosedIfNeeded(f, 4, 2)).isTrue();
+        assertThat(Files.readString(LogFiles.rotated(f, 1))).isEqualTo("four\n");
+        assertThat(Files.readString(LogFiles.rotated(f, 2))).isEqualTo("three\n");
+        assertThat(LogFiles.rotated(f, 3)).as("the oldest falls off").doesNotExist();
+    }
+
+    @Test
     void theDriverIndexesTimesThatSurviveRotationAndSearchFindsLinesNewestFirst() throws Exception {
         driver = ProcessDriver.builder().dataDir(dir.resolve("data")).logMaxBytes(MAX).logFiles(2)
                 .sampleInterval(Duration.ofMillis(200)).build();
