@@ -81,9 +81,7 @@ public final class ApmHub {
 
     /** {@link #started(String, String)} for the app "namespace/app". */
     public Runnable startedByKey(String appKey) {
-        AppWindow w = window(appKey);
-        Object key = w.started(clock.getAsLong());
-        return () -> w.ended(key, clock.getAsLong());
+        return window(appKey).started(clock.getAsLong(), clock);
     }
 
     /** The app's requests under way now, by age; {@link InFlightByAge#NONE} for an unknown app. */

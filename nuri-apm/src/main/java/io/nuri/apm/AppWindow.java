@@ -3,11 +3,11 @@ package io.nuri.apm;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
 
@@ -23,7 +23,7 @@ import org.HdrHistogram.Histogram;
  *       and the last 2,000 failed ones as objects, which an ordinary ring would lose first;
  *   <li>the last time each user was seen (at most 100,000 users; beyond that new users are not
  *       counted until old ones age out of the 5-minute window: a stated undercount, never a crash);
- *   <li>the requests under way (one small object each, removed when the request ends) and, per
+ *   <li>the requests under way (one small list node each, unlinked when the request ends) and, per
  *       second and minute, the most that were under way at once.
  * </ul>
  * Writers are the gateway's event loops; one lock per app keeps a record() at a few hundred ns.
@@ -79,8 +79,9 @@ final class AppWindow {
 
     private final Map<String, Long> lastSeen = new HashMap<>();
     private Long seenSecond;
-    /** Start times (ms) of the requests under way, by a key object per request. */
-    private final Map<Object, Long> inFlight = new IdentityHashMap<>();
+    /** The requests under way, newest first through {@code prev}. */
+    private Underway newestUnderway;
+    private int underway;
 
     AppWindow(long apdexThresholdMillis) {
         this.apdexMicros = apdexThresholdMillis * 1000;
@@ -150,26 +151,66 @@ final class AppWindow {
         }
     }
 
-    /** Registers a request under way since {@code nowMillis}; {@link #ended} with the returned key ends it. */
-    synchronized Object started(long nowMillis) {
-        Object key = new Object();
-        inFlight.put(key, nowMillis);
-        noteInFlight(Math.floorDiv(nowMillis, 1000));
-        return key;
-    }
+    /**
+     * A request under way: a node of the window's list of them (no map, no boxed time: this runs
+     * twice per request on the gateway's event loop) and the callback that ends it.
+     */
+    private final class Underway implements Runnable {
+        final long sinceMillis;
+        final LongSupplier clock;
+        Underway prev;
+        Underway next;
+        boolean ended;
 
-    /** Idempotent: a key that already ended changes nothing. */
-    synchronized void ended(Object key, long nowMillis) {
-        if (inFlight.containsKey(key)) {
-            long s = Math.floorDiv(nowMillis, 1000);
-            noteInFlight(s); // a new second starts from the level before this end: it was under way in it
-            inFlight.remove(key);
-            noteInFlight(s);
+        Underway(long sinceMillis, LongSupplier clock) {
+            this.sinceMillis = sinceMillis;
+            this.clock = clock;
+        }
+
+        @Override
+        public void run() {
+            ended(this, clock.getAsLong());
         }
     }
 
+    /**
+     * Registers a request under way since {@code nowMillis}; running the returned callback (once or
+     * more: it is idempotent) ends it at the time {@code clock} says then.
+     */
+    synchronized Runnable started(long nowMillis, LongSupplier clock) {
+        Underway u = new Underway(nowMillis, clock);
+        u.prev = newestUnderway;
+        if (newestUnderway != null) {
+            newestUnderway.next = u;
+        }
+        newestUnderway = u;
+        underway++;
+        noteInFlight(Math.floorDiv(nowMillis, 1000));
+        return u;
+    }
+
+    private synchronized void ended(Underway u, long nowMillis) {
+        if (u.ended) {
+            return;
+        }
+        u.ended = true;
+        long s = Math.floorDiv(nowMillis, 1000);
+        noteInFlight(s); // a new second starts from the level before this end: it was under way in it
+        if (u.next != null) {
+            u.next.prev = u.prev;
+        } else {
+            newestUnderway = u.prev;
+        }
+        if (u.prev != null) {
+            u.prev.next = u.next;
+        }
+        u.prev = u.next = null;
+        underway--;
+        noteInFlight(s);
+    }
+
     private void noteInFlight(long s) {
-        int n = inFlight.size();
+        int n = underway;
         int i = slot(s);
         inFlightPeak[i] = Math.max(inFlightPeak[i], n);
         inFlightEnd[i] = n;
@@ -182,8 +223,8 @@ final class AppWindow {
         long under3 = 0;
         long from3to8 = 0;
         long over8 = 0;
-        for (long since : inFlight.values()) {
-            long age = nowMillis - since;
+        for (Underway u = newestUnderway; u != null; u = u.prev) {
+            long age = nowMillis - u.sinceMillis;
             if (age < InFlightByAge.SLOW_MILLIS) {
                 under3++;
             } else if (age < InFlightByAge.VERY_SLOW_MILLIS) {
@@ -205,7 +246,7 @@ final class AppWindow {
             p95Micros[i] = -1;
             Arrays.fill(heat, i * LatencyBuckets.COUNT, (i + 1) * LatencyBuckets.COUNT, 0);
             Arrays.fill(heatErrors, i * LatencyBuckets.COUNT, (i + 1) * LatencyBuckets.COUNT, 0);
-            inFlightPeak[i] = inFlightEnd[i] = inFlight.size();
+            inFlightPeak[i] = inFlightEnd[i] = underway;
             users[i] = activeUsers(s);
             int m = minuteSlot(Math.floorDiv(s, 60));
             mUsers[m] = Math.max(mUsers[m], users[i]);
@@ -218,7 +259,7 @@ final class AppWindow {
         if (minute[i] != m) {
             minute[i] = m;
             mCount[i] = mErrors[i] = mSatisfied[i] = mTolerating[i] = mUsers[i] = 0;
-            mInFlightPeak[i] = mInFlightEnd[i] = inFlight.size();
+            mInFlightPeak[i] = mInFlightEnd[i] = underway;
             mSumMicros[i] = 0;
             mMaxP95[i] = 0;
         }

@@ -143,7 +143,7 @@ final class ProxyService implements HttpService {
         try {
             listener.accept(new RequestSample(app == null ? null : app.namespace, app == null ? null : app.app,
                     app == null ? null : app.key, u == null ? null : u.instanceId, u == null ? 0 : u.endpoint.revision(),
-                    ctx.method().name(), ctx.path(), status, log.requestStartTimeNanos(),
+                    ctx.method().name(), ctx.path(), status, log.requestStartTimeNanos(), log.requestStartTimeMicros(),
                     log.totalDurationNanos(), ex == null || ex.clientIp == null ? clientIp(ctx) : ex.clientIp,
                     ex != null && ex.retried(),
                     ex == null ? null : ex.route.prefix, log.responseLength(), log.requestHeaders(),

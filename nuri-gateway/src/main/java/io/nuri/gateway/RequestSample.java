@@ -12,6 +12,8 @@ package io.nuri.gateway;
  * @param revision that instance's revision; 0 when none was tried
  * @param status the status sent to the client; 0 when the exchange failed before response headers
  * @param startNanos {@link System#nanoTime()} when the request arrived
+ * @param startEpochMicros the wall-clock time the request arrived (microseconds since the epoch), so a
+ *     listener that runs later still knows when it happened ({@link #endMillis()})
  * @param durationNanos until the response completed
  * @param clientAddress the connected peer's address (not X-Forwarded-For)
  * @param retried whether more than one attempt was made
@@ -26,6 +28,12 @@ package io.nuri.gateway;
  *     incoming tracestate's {@code nuri} entry (see TraceContext); null for a request from outside
  */
 public record RequestSample(String namespace, String app, String appKey, String instanceId, int revision, String method,
-        String path, int status, long startNanos, long durationNanos, String clientAddress, boolean retried,
+        String path, int status, long startNanos, long startEpochMicros, long durationNanos, String clientAddress, boolean retried,
         String routePrefix, long responseBytes, com.linecorp.armeria.common.RequestHeaders requestHeaders,
-        String traceId, String spanId, String parentSpanId, String callerSpanId) {}
+        String traceId, String spanId, String parentSpanId, String callerSpanId) {
+
+    /** The wall-clock time the exchange completed, in milliseconds since the epoch. */
+    public long endMillis() {
+        return (startEpochMicros + durationNanos / 1000) / 1000;
+    }
+}

@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * instance logs (but by renaming the closed file: its writer is ours, so no copytruncate) and
  * time-indexed like them ({@link LogIndex}), so the same search and follow read both.
  *
- * <p>The gateway calls {@link #accept} on its event loops: it only copies a few fields into a
- * bounded queue and never blocks. When the queue is full (the disk is slower than the traffic)
- * the entry is dropped and counted in {@link #dropped()}: the access log gives way, the gateway
+ * <p>{@link #accept} runs on the APM's feed thread ({@code OffLoopListener}), or wherever it is
+ * called: it only copies a few fields into a bounded queue and never blocks. When the queue is
+ * full (the disk is slower than the traffic) the entry is dropped and counted in {@link #dropped()}:
+ * the access log gives way, the APM and the gateway do not. The entry's time is the request's end
+ * ({@code RequestSample.endMillis}), not the time it was queued.
  * does not. One writer thread formats and writes; it marks the index at most every 100 ms per
  * file, so an entry's searchable time is its write time, up to ~100 ms after its {@code time}.
  */
@@ -45,7 +47,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
     private static final io.netty.util.AsciiString REQUEST_ID = com.linecorp.armeria.common.HttpHeaderNames.of("x-request-id");
 
-    /** What the event loop hands over; formatted on the writer thread. */
+    /** What {@link #accept} hands over; formatted on the writer thread. */
     record Entry(String namespace, String app, long timeMillis, String method, String path, int status,
             long durationMicros, long bytes, String instance, int revision, String client, String traceId,
             String requestId) {}
@@ -90,7 +92,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
             return; // no route matched: not an app's request
         }
         String requestId = s.requestHeaders() == null ? null : s.requestHeaders().get(REQUEST_ID);
-        offer(new Entry(s.namespace(), s.app(), System.currentTimeMillis(), s.method(), s.path(), s.status(),
+        offer(new Entry(s.namespace(), s.app(), s.endMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.responseBytes(), s.instanceId(), s.revision(), s.clientAddress(),
                 s.traceId(), requestId));
     }

@@ -49,7 +49,7 @@ final class ApmRecorder implements Consumer<RequestSample> {
             return; // no route matched: not an app's request
         }
         String user = s.requestHeaders() == null ? null : user(s.requestHeaders(), s.appKey());
-        Transaction t = new Transaction(System.currentTimeMillis(), s.method(), s.path(), s.status(),
+        Transaction t = new Transaction(s.endMillis(), s.method(), s.path(), s.status(),
                 s.durationNanos() / 1000, s.instanceId(), s.revision(), s.clientAddress(),
                 user != null ? user : s.clientAddress(), s.traceId(), s.spanId(), s.parentSpanId(), s.callerSpanId());
         hub.recordByKey(s.appKey(), s.routePrefix(), t);

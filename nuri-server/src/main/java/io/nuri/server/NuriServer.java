@@ -15,6 +15,7 @@ import io.nuri.control.InflightSource;
 import io.nuri.control.autoscale.Autoscaler;
 import io.nuri.gateway.Gateway;
 import io.nuri.gateway.GatewayBuilder;
+import io.nuri.gateway.OffLoopListener;
 import io.nuri.gateway.tls.TlsOptions;
 import io.nuri.gateway.tls.TlsSetup;
 import io.nuri.runtime.Driver;
@@ -221,15 +222,22 @@ public final class NuriServer implements AutoCloseable {
         String apmListeners = System.getProperty("nuri.apm.listeners", "on");
         boolean apmOn = !apmListeners.equals("off") && !apmListeners.equals("access");
         GatewayBuilder builder = Gateway.builder().http(new InetSocketAddress(settings.gatewayHost(), settings.gatewayPort()))
-                .requestListener(canaries);
+                .requestListener(canaries); // on the event loop: a canary's verdict must count every request at once
+        // The APM's listeners run off the event loops (one thread, in arrival order); only the start
+        // hook, which must see a request begin, stays on them.
+        OffLoopListener.Builder offLoop = OffLoopListener.builder("nuri-apm-feed");
         if (apmOn) {
-            builder.requestListener(apm).requestStartListener(apm::started).requestListener(metrics);
+            builder.requestStartListener(apm::started);
+            offLoop.listener(apm).listener(metrics);
         }
         if (apmListeners.equals("on") || apmListeners.equals("access")) {
-            builder.requestListener(accessLog);
+            offLoop.listener(accessLog);
         }
         if (apmOn && otlp != null) {
-            builder.requestListener(otlp);
+            offLoop.listener(otlp);
+        }
+        if (!apmListeners.equals("off")) {
+            builder.requestListener(push(stopOrder, offLoop.build())); // stops after the gateway, before the access log
         }
         builder.maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {

@@ -29,7 +29,6 @@ import io.opentelemetry.sdk.trace.data.StatusData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +45,7 @@ import java.util.function.Consumer;
  * one id generator and one resource. So each exchange becomes a finished {@link GatewaySpan} handed
  * to the SDK's {@link BatchSpanProcessor}, which queues it (bounded: {@value #MAX_QUEUE} spans) and
  * exports in batches on its own thread; when the queue is full, as with a collector that is down
- * or slow, new spans are dropped. The gateway's event loop only builds the span and offers it.
+ * or slow, new spans are dropped. The caller (the APM's feed thread, off the gateway's event loops) only builds the span and offers it.
  */
 final class OtlpExport implements Consumer<RequestSample>, AutoCloseable {
     static final int MAX_QUEUE = 4096;
@@ -136,7 +135,7 @@ final class OtlpExport implements Consumer<RequestSample>, AutoCloseable {
         return endpoint;
     }
 
-    /** On the gateway's event loop: build the span, offer it, record the duration. Never blocks. */
+    /** Builds the span, offers it, records the duration. Never blocks. */
     @Override
     public void accept(RequestSample s) {
         if (s.app() == null) {
@@ -147,8 +146,8 @@ final class OtlpExport implements Consumer<RequestSample>, AutoCloseable {
         if (s.traceId() == null) {
             return;
         }
-        Instant now = Instant.now();
-        long end = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        long start = s.startEpochMicros() * 1000; // the sample may be recorded a little after the request ended
+        long end = start + s.durationNanos();
         Resource resource = resources.computeIfAbsent(s.namespace() + "/" + s.app(), k -> Resource.getDefault()
                 .merge(Resource.create(Attributes.of(SERVICE_NAME, s.app(), SERVICE_NAMESPACE, s.namespace(),
                         NURI_NAMESPACE, s.namespace(), NURI_APP, s.app()))));
@@ -165,7 +164,7 @@ final class OtlpExport implements Consumer<RequestSample>, AutoCloseable {
         boolean error = s.status() >= 500 || s.status() == 0;
         spans.onEnd(new GatewaySpan(s.method() + " " + (s.routePrefix() == null ? s.path() : s.routePrefix()),
                 SpanContext.create(s.traceId(), s.spanId(), TraceFlags.getSampled(), TraceState.getDefault()), parent,
-                error ? StatusData.error() : StatusData.unset(), end - s.durationNanos(), end, attrs.build(), resource));
+                error ? StatusData.error() : StatusData.unset(), start, end, attrs.build(), resource));
     }
 
     /** Sends what is queued, waiting at most {@code millis}. */

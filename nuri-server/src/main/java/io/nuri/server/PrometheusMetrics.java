@@ -92,7 +92,7 @@ final class PrometheusMetrics implements Consumer<RequestSample> {
         registry.register(new Gauges());
     }
 
-    /** A completed request from the gateway (event loop; cheap: one map lookup, two adds). */
+    /** A completed request from the gateway (on the APM's feed thread; cheap: one map lookup, two adds). */
     @Override
     public void accept(RequestSample s) {
         if (s.app() == null) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** spec.apm reaches the APM: the user key per app and the APDEX threshold. */
 class ApmRecorderTest {
     static RequestSample sample(String app, String client, long millis, RequestHeaders headers) {
-        return new RequestSample("default", app, "default/" + app, "i-1", 1, "GET", "/", 200, System.nanoTime(), millis * 1_000_000, client,
+        return new RequestSample("default", app, "default/" + app, "i-1", 1, "GET", "/", 200, System.nanoTime(),
+                System.currentTimeMillis() * 1000 - millis * 1000, millis * 1_000_000, client,
                 false, "/", 10, headers, null, null, null, null);
     }
 

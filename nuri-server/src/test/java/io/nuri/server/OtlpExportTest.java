@@ -22,7 +22,7 @@ class OtlpExportTest {
             int n = 100_000; // far more than the queue holds
             RequestSample[] samples = new RequestSample[n];
             for (int i = 0; i < n; i++) {
-                samples[i] = new RequestSample("default", "web", "default/web", "web-1", 1, "GET", "/a", 200, 0, 2_000_000, "127.0.0.1",
+                samples[i] = new RequestSample("default", "web", "default/web", "web-1", 1, "GET", "/a", 200, 0, System.currentTimeMillis() * 1000, 2_000_000, "127.0.0.1",
                         false, "/", 10, h, "4bf92f3577b34da6a3ce929d0e0e4736", String.format("%016x", i + 1), null, null);
             }
             for (int round = 0; round < 3; round++) {
