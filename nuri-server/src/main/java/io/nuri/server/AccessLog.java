@@ -44,6 +44,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     private static final int MAX_OPEN = 256;
     private static final long MARK_EVERY_MS = 100;
     private static final long DRAIN_EVERY_MS = 20;
+    private static final int KEEP_BUFFER_MAX = 256 * 1024;
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
     private static final io.netty.util.AsciiString REQUEST_ID = com.linecorp.armeria.common.HttpHeaderNames.of("x-request-id");
 
@@ -157,7 +158,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     private void write(List<Entry> batch) {
         // Per file one buffer and one streaming generator for the whole batch (root values
         // separated by '\n'): no tree, no String per line, no generator per line.
-        Map<Path, Batch> byFile = new LinkedHashMap<>();
+        byFile.clear();
         format(batch, byFile);
         writeOut(byFile);
     }
@@ -169,7 +170,11 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
                 if (file == null) {
                     continue;
                 }
-                Batch b = byFile.computeIfAbsent(file, f -> new Batch());
+                Batch b = byFile.get(file);
+                if (b == null) {
+                    b = buffers.computeIfAbsent(file, f -> new Batch()).reset();
+                    byFile.put(file, b);
+                }
                 writeJson(b.generator(), e);
                 b.lines++;
             }
@@ -188,7 +193,10 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
             int lines = f.getValue().lines;
             try {
                 Out out = out(f.getKey());
-                out.write(ByteBuffer.wrap(f.getValue().buf.toByteArray()));
+                out.write(f.getValue().buf.content());
+                if (f.getValue().buf.capacity() > KEEP_BUFFER_MAX) {
+                    buffers.remove(f.getKey()); // a burst's buffer is not kept for the quiet that follows
+                }
                 written.addAndGet(lines);
                 if (out.size > maxBytes) {
                     out.close(); // our own file: rotate closed, reopen empty
@@ -206,27 +214,47 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         }
     }
 
-    private record AppKey(String namespace, String app) {}
-
-    private final Map<AppKey, Path> paths = new java.util.HashMap<>(); // writer thread only
+    // Writer thread only. Per namespace, per app: two lookups, no key object per entry.
+    private final Map<String, Map<String, Path>> paths = new java.util.HashMap<>();
+    private int pathCount;
+    /** This batch's buffers by file, in first-seen order. */
+    private final Map<Path, Batch> byFile = new LinkedHashMap<>();
+    /** One buffer per file, kept across batches so it does not grow again each time. */
+    private final Map<Path, Batch> buffers = new java.util.HashMap<>();
 
     /**
      * The app's file, resolved and checked once (three Path.resolve calls per entry were a
      * measurable share); null for names that must not become a path.
      */
     private Path path(String namespace, String app) {
-        if (paths.size() > 4096) {
-            paths.clear(); // bounded: apps come and go
+        Map<String, Path> byApp = paths.get(namespace);
+        Path p = byApp == null ? null : byApp.get(app);
+        if (p != null || (byApp != null && byApp.containsKey(app))) {
+            return p;
         }
-        return paths.computeIfAbsent(new AppKey(namespace, app),
-                k -> safe(k.namespace()) && safe(k.app()) ? file(dir, k.namespace(), k.app()) : null);
+        if (pathCount >= 4096) {
+            paths.clear(); // bounded: apps come and go
+            buffers.clear();
+            pathCount = 0;
+        }
+        p = safe(namespace) && safe(app) ? file(dir, namespace, app) : null;
+        paths.computeIfAbsent(namespace, k -> new java.util.HashMap<>()).put(app, p);
+        pathCount++;
+        return p;
     }
 
     /** One file's lines of a batch. */
     private static final class Batch {
-        final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(16 * 1024);
+        final Buffer buf = new Buffer();
         com.fasterxml.jackson.core.JsonGenerator gen;
         int lines;
+
+        Batch reset() {
+            buf.reset(); // keeps its capacity
+            gen = null;
+            lines = 0;
+            return this;
+        }
 
         com.fasterxml.jackson.core.JsonGenerator generator() throws IOException {
             if (gen == null) {
@@ -234,6 +262,21 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
                 gen.setRootValueSeparator(new SerializedString("\n"));
             }
             return gen;
+        }
+    }
+
+    /** A byte buffer whose content is written out as it is, without the copy {@code toByteArray} makes. */
+    private static final class Buffer extends java.io.ByteArrayOutputStream {
+        Buffer() {
+            super(16 * 1024);
+        }
+
+        ByteBuffer content() {
+            return ByteBuffer.wrap(buf, 0, count);
+        }
+
+        int capacity() {
+            return buf.length;
         }
     }
 

@@ -25,6 +25,35 @@ class AccessLogTest {
     }
 
     @Test
+    void batchesThatMixAppsWriteEachLineToItsOwnAppsFileBatchAfterBatch() throws Exception {
+        try (AccessLog log = new AccessLog(dir, 1 << 20, 2, 10_000).start()) {
+            for (int round = 0; round < 5; round++) { // several batches: the per-file buffers are reused
+                for (int n = 0; n < 300; n++) {
+                    log.offer(entry(n % 3 == 0 ? "shop" : "news", round * 300 + n));
+                }
+                log.offer(new AccessLog.Entry("default", "../etc", 1_800_000_000_000L, "GET", "/", 200, 1, 1, "i-0", 1,
+                        "127.0.0.1", "", "")); // never becomes a path
+                int expected = (round + 1) * 300;
+                await().atMost(Duration.ofSeconds(30)).until(() -> log.written() == expected);
+            }
+        }
+        List<String> shop = Files.readAllLines(AccessLog.file(dir, "default", "shop"));
+        List<String> news = Files.readAllLines(AccessLog.file(dir, "default", "news"));
+        assertThat(shop).hasSize(500);
+        assertThat(news).hasSize(1000);
+        for (int i = 0; i < shop.size(); i++) {
+            assertThat(Json.MAPPER.readTree(shop.get(i)).get("path").asText()).isEqualTo("/item/" + (3 * i));
+        }
+        List<String> newsPaths = new java.util.ArrayList<>();
+        for (String l : news) {
+            newsPaths.add(Json.MAPPER.readTree(l).get("path").asText());
+        }
+        assertThat(newsPaths).isEqualTo(java.util.stream.IntStream.range(0, 1500).filter(n -> n % 3 != 0)
+                .mapToObj(n -> "/item/" + n).toList());
+        assertThat(dir.resolve("etc")).doesNotExist();
+    }
+
+    @Test
     void writesOneJsonLinePerRequestWithEveryField() throws Exception {
         try (AccessLog log = new AccessLog(dir, 1 << 20, 2, 100).start()) {
             log.offer(entry("shop", 10));
