@@ -50,6 +50,12 @@ class RecentRingTest {
         assertThat(RecentRing.canonical("0000000000000000", 16)).isFalse(); // all zero is invalid in W3C
         assertThat(RecentRing.canonical("00f067aa0ba902b7", 16)).isTrue();
         assertThat(RecentRing.canonical("00F067AA0BA902B7", 16)).isFalse();
+        assertThat(RecentRing.canonical("00f067aa0ba902bg", 16)).isFalse();
+        assertThat(RecentRing.canonical("00f067aa0ba902b\u00b7", 16)).as("a char past ASCII whose low 7 bits are '7'").isFalse();
+        assertThat(RecentRing.canonical("00f067aa0ba902b/", 16)).as("'/' sits just below '0'").isFalse();
+        assertThat(RecentRing.canonical("00f067aa0ba902b:", 16)).as("':' just above '9'").isFalse();
+        assertThat(RecentRing.canonical("4bf92f3577b34da6a3ce929d0e0e4736", 32)).isTrue();
+        assertThat(RecentRing.canonical("4bf92f3577b34da6a3ce929d0e0e473", 32)).isFalse();
     }
 
     @Test
