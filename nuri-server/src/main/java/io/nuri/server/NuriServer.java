@@ -237,7 +237,9 @@ public final class NuriServer implements AutoCloseable {
             offLoop.listener(otlp);
         }
         if (!apmListeners.equals("off")) {
-            builder.requestListener(push(stopOrder, offLoop.build())); // stops after the gateway, before the access log
+            OffLoopListener feed = push(stopOrder, offLoop.build()); // stops after the gateway, before the access log
+            builder.requestListener(feed);
+            metrics.droppedSamples(feed::dropped, accessLog == null ? null : accessLog::dropped);
         }
         builder.maxRequestBodyBytes(limits.maxBodyBytes()).maxHeaderBytes(limits.maxHeaderBytes());
         if (limits.eventLoops() > 0) {

@@ -17,6 +17,7 @@ import io.nuri.store.Store;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -90,6 +91,24 @@ final class PrometheusMetrics implements Consumer<RequestSample> {
                 .withoutExemplars()
                 .register(registry);
         registry.register(new Gauges());
+    }
+
+    /**
+     * Exposes the samples the APM's feed and the access log dropped because they fell behind the
+     * gateway ({@code nuri_apm_dropped_samples_total{stage="feed"|"access_log"}}): 0 on a healthy
+     * server; rising, the APM's figures undercount. Call once, when the gateway is built.
+     */
+    void droppedSamples(LongSupplier feed, LongSupplier accessLog) {
+        CounterWithCallback.builder().name("nuri_apm_dropped_samples_total")
+                .help("Request samples the APM (stage feed) or the access log dropped because they fell behind the gateway")
+                .labelNames("stage")
+                .callback(cb -> {
+                    cb.call(feed.getAsLong(), "feed");
+                    if (accessLog != null) {
+                        cb.call(accessLog.getAsLong(), "access_log");
+                    }
+                })
+                .register(registry);
     }
 
     /** A completed request from the gateway (on the APM's feed thread; cheap: one map lookup, two adds). */

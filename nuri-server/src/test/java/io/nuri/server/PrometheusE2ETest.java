@@ -90,6 +90,8 @@ class PrometheusE2ETest {
         assertThat(sum(after, "nuri_apdex", "app=\"portal\"")).isBetween(0.0, 1.0);
         assertThat(sum(after, "nuri_active_users", "app=\"portal\"")).isEqualTo(1); // one client address
         assertThat(sum(after, "nuri_in_flight_requests", "app=\"portal\"")).isZero();
+        assertThat(after).as("nothing dropped at this rate").containsPattern("(?m)^nuri_apm_dropped_samples_total\\{stage=\"feed\"\\} 0(\\.0)?$")
+                .containsPattern("(?m)^nuri_apm_dropped_samples_total\\{stage=\"access_log\"\\} 0(\\.0)?$");
         promtoolAccepts(after);
 
         // The unauthenticated port: the same exposition, and nothing of the API.
