@@ -26,7 +26,8 @@ import org.HdrHistogram.Histogram;
  *   <li>the requests under way (one small list node each, unlinked when the request ends) and, per
  *       second and minute, the most that were under way at once.
  * </ul>
- * Writers are the gateway's event loops; one lock per app keeps a record() at a few hundred ns.
+ * Writers are the APM's feed thread (record) and the gateway's event loops (requests starting and
+ * ending); one lock per app keeps each at a few hundred ns.
  */
 final class AppWindow {
     static final int SECONDS = 3600;

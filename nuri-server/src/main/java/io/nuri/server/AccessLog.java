@@ -2,6 +2,7 @@ package io.nuri.server;
 
 import com.fasterxml.jackson.core.io.SerializedString;
 import io.nuri.api.codec.Json;
+import io.nuri.gateway.BatchWorker;
 import io.nuri.gateway.RequestSample;
 import io.nuri.runtime.process.LogFiles;
 import io.nuri.runtime.process.LogIndex;
@@ -12,12 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * called: it only copies a few fields into a bounded queue and never blocks. When the queue is
  * full (the disk is slower than the traffic) the entry is dropped and counted in {@link #dropped()}:
  * the access log gives way, the APM and the gateway do not. The entry's time is the request's end
- * ({@code RequestSample.endMillis}), not the time it was queued.
- * does not. One writer thread formats and writes; it marks the index at most every 100 ms per
+ * ({@code RequestSample.endMillis}), not the time it was queued. One writer thread
+ * ({@link BatchWorker}) formats and writes; it marks the index at most every 100 ms per
  * file, so an entry's searchable time is its write time, up to ~100 ms after its {@code time}.
  */
 final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
@@ -56,12 +54,11 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     private final Path dir;
     private final long maxBytes;
     private final int kept;
-    private final BlockingQueue<Entry> queue;
-    private final AtomicLong dropped = new AtomicLong();
+    private final BatchWorker<Entry> writer;
+    private final AtomicLong dropped = new AtomicLong(); // entries the writer could not write (I/O errors)
     private final AtomicLong written = new AtomicLong();
     private final Map<Path, Out> open = new LinkedHashMap<>(16, 0.75f, true);
-    private Thread writer;
-    private volatile boolean closing;
+    private long idleSince = System.currentTimeMillis(); // the writer thread only
 
     AccessLog(Path logsDir, long maxBytes, int kept) {
         this(logsDir, maxBytes, kept, DEFAULT_QUEUE);
@@ -71,14 +68,36 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
         this.dir = logsDir;
         this.maxBytes = maxBytes;
         this.kept = kept;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.writer = new BatchWorker<>("nuri-access-log", queueCapacity, DRAIN_EVERY_MS, new BatchWorker.Handler<>() {
+            @Override
+            public void batch(List<Entry> entries) {
+                write(entries);
+                idleSince = System.currentTimeMillis();
+            }
+
+            @Override
+            public void idle() {
+                long now = System.currentTimeMillis();
+                if (now - idleSince >= MARK_EVERY_MS) {
+                    markAll(); // idle: make everything written searchable by time
+                    idleSince = now;
+                }
+            }
+
+            @Override
+            public void stopped() {
+                markAll();
+                synchronized (open) {
+                    open.values().forEach(Out::close);
+                    open.clear();
+                }
+            }
+        });
     }
 
     /** Starts the writer thread; entries offered before queue up (or drop when the queue is full). */
-    synchronized AccessLog start() {
-        if (writer == null) {
-            writer = Thread.ofPlatform().daemon().name("nuri-access-log").start(this::run);
-        }
+    AccessLog start() {
+        writer.start();
         return this;
     }
 
@@ -100,59 +119,16 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
 
     /** Queues an entry; false (and counted) when the queue is full or the log is closed. */
     boolean offer(Entry e) {
-        if (closing || !queue.offer(e)) {
-            dropped.incrementAndGet();
-            return false;
-        }
-        return true;
+        return writer.offer(e);
     }
 
-    /** Entries dropped because the writer fell behind (or after close). */
+    /** Entries dropped because the writer fell behind (or after close) or could not write them. */
     long dropped() {
-        return dropped.get();
+        return writer.dropped() + dropped.get();
     }
 
     long written() {
         return written.get();
-    }
-
-    private void run() {
-        // Drains and sleeps instead of blocking in take(): a writer parked on the queue would make
-        // every offer() on an event loop wake it (a futex call per request at moderate rates).
-        List<Entry> batch = new ArrayList<>();
-        long idleSince = System.currentTimeMillis();
-        while (true) {
-            try {
-                queue.drainTo(batch, 4096);
-                if (batch.isEmpty()) {
-                    if (closing) {
-                        break;
-                    }
-                    long now = System.currentTimeMillis();
-                    if (now - idleSince >= MARK_EVERY_MS) {
-                        markAll(); // idle: make everything written searchable by time
-                        idleSince = now;
-                    }
-                    Thread.sleep(DRAIN_EVERY_MS);
-                    continue;
-                }
-                write(batch);
-                idleSince = System.currentTimeMillis();
-            } catch (InterruptedException e) {
-                if (queue.isEmpty()) {
-                    break;
-                }
-            } catch (RuntimeException e) {
-                log.warn("access log: {}", e.toString());
-            } finally {
-                batch.clear();
-            }
-        }
-        markAll();
-        synchronized (open) {
-            open.values().forEach(Out::close);
-            open.clear();
-        }
     }
 
     private void write(List<Entry> batch) {
@@ -377,20 +353,7 @@ final class AccessLog implements Consumer<RequestSample>, AutoCloseable {
     /** Stops taking entries, writes what is queued (up to 5 s) and closes the files. */
     @Override
     public void close() {
-        closing = true;
-        Thread writer;
-        synchronized (this) {
-            writer = this.writer;
-        }
-        if (writer == null) {
-            return;
-        }
-        try {
-            writer.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        writer.interrupt();
+        writer.close();
     }
 
     private static final class Out {
