@@ -25,6 +25,9 @@ import java.util.List;
  * the last copied byte and the truncate are lost; the copy loop below shrinks that window to the
  * time of one {@code size()} call. The time index ({@link LogIndex}, {@code <id>.log.idx}) rotates
  * with its log: {@code <id>.log.1.idx} indexes {@code <id>.log.1}.
+ *
+ * <p>A log whose writer is ours and can close it (the gateway's access log) rotates by rename
+ * instead ({@link #rotateClosedIfNeeded}): same files, same index, nothing copied or lost.
  */
 public final class LogFiles {
     private static final int CHUNK = 64 * 1024;
